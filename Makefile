@@ -1,0 +1,28 @@
+# The README's quick start: `make run` and `make test`. Installs are locked by uv.lock.
+UV_VERSION := 0.13.9
+UV := .uv/bin/uv
+RUN := $(UV) run --frozen --no-sync
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: run test lint clean
+
+$(UV):
+	python3 -m venv .uv
+	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+## Install the product and run it on the embedded SQLite default.
+run: $(UV)
+	$(UV) sync --frozen
+	$(RUN) governance init
+	$(RUN) governance status
+
+## Install the dev tools and run the whole suite: lint, types, tests.
+test: $(UV)
+	$(UV) sync --frozen --extra dev
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+	$(RUN) pytest
+
+clean:
+	rm -rf .uv .venv .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The finance dashboard (Dash). It reads through governance.ledger read models."""

@@ -1,0 +1,5 @@
+"""`python -m governance` runs the CLI."""
+
+from governance.cli import main
+
+main()

@@ -1,0 +1,54 @@
+"""Every error the library raises on purpose, in one tree.
+
+GovernanceError
+ ├── ConfigError          the config file is missing, unreadable or invalid (lists every problem)
+ ├── LedgerError          the ledger cannot be reached, or is not at the current schema
+ │    └── DatabaseUnavailable   the database did not answer (retry later)
+ └── UsageError           a request that cannot be met as asked (bad period, unknown name)
+
+Third-party errors (SQLAlchemy, pydantic, tomllib) are translated into these once, where they
+are caught, with ``raise ... from exc``; callers never see them. The CLI turns any of these into
+a one-line message and exit code 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class GovernanceError(Exception):
+    """Base of every error raised on purpose by spend-governance."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the config: where (a dotted key path) and why, in plain words."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ConfigError(GovernanceError):
+    """The config cannot be used; ``problems`` lists everything wrong with it."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        count = len(problems)
+        listing = "; ".join(str(p) for p in problems)
+        super().__init__(f"{source}: {count} problem{'s' if count != 1 else ''}: {listing}")
+
+
+class LedgerError(GovernanceError):
+    """The ledger cannot be used as it is."""
+
+
+class DatabaseUnavailable(LedgerError):
+    """The database did not answer; the operation may succeed if retried."""
+
+
+class UsageError(GovernanceError):
+    """A request that cannot be met as asked."""
