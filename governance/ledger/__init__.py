@@ -1,0 +1,1 @@
+"""The SQL ledger: tables, column types, the engine, migrations and read models."""

@@ -1,0 +1,107 @@
+"""The ledger's tables (SQLAlchemy Core). Migrations in ``migrations/`` create them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from governance.ledger.types import IdType, Money, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("source", String(100), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("status", String(16), nullable=False),  # running | ok | failed
+    Column("read", Integer, nullable=False, default=0),
+    Column("added", Integer, nullable=False, default=0),
+    Column("duplicates", Integer, nullable=False, default=0),
+    Column("quarantined", Integer, nullable=False, default=0),
+    Column("cost", Money, nullable=False, default=0),
+    Column("error", Text),
+    Index(None, "source", "started_at"),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("layer", String(8), nullable=False),  # gateway | billing
+    Column("source", String(100), nullable=False),
+    Column("source_key", String(255), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("provider", String(64), nullable=False),
+    Column("model", String(255), nullable=False),  # provider prefix removed
+    Column("tier", String(32), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("team", String(255)),
+    Column("project", String(255)),
+    Column("api_key_hash", String(64)),  # never the key itself
+    Column("tags", JSON),
+    Column("requests", Integer, nullable=False, default=1),
+    Column("input_tokens", BigInteger, nullable=False, default=0),
+    Column("cached_input_tokens", BigInteger, nullable=False, default=0),
+    Column("cache_write_tokens", BigInteger, nullable=False, default=0),
+    Column("output_tokens", BigInteger, nullable=False, default=0),
+    Column("cost", Money, nullable=False),  # in `currency`, the budget currency
+    Column("currency", String(3), nullable=False),
+    Column("cost_basis", String(10), nullable=False),  # reported | priced | unpriced
+    Column("original_cost", Money),  # before [fx] conversion, when converted
+    Column("original_currency", String(3)),
+    Column("fx_rate", String(40)),
+    Column("ingested_at", UTCDateTime, nullable=False),
+    Column("run_id", IdType, ForeignKey("ingest_runs.id")),
+    UniqueConstraint("source", "source_key"),
+    Index(None, "occurred_at"),
+    Index(None, "cost_basis"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("source", String(100), nullable=False),
+    Column("format", String(32), nullable=False),
+    Column("location", String(1000), nullable=False),  # file:line, or page and index
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),  # the record as read, secrets removed
+    Column("fingerprint", String(64), nullable=False),  # re-reading a bad record adds nothing
+    Column("seen_at", UTCDateTime, nullable=False),
+    Column("status", String(12), nullable=False, default="held"),  # held | released
+    Column("released_at", UTCDateTime),
+    Column("run_id", IdType, ForeignKey("ingest_runs.id")),
+    UniqueConstraint("fingerprint"),
+    Index(None, "status", "seen_at"),
+)
+
+source_cursors = Table(
+    "source_cursors",
+    metadata,
+    Column("source", String(100), primary_key=True),
+    Column("stream", String(1000), primary_key=True),  # a file path or an API endpoint
+    Column("position", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
