@@ -1,0 +1,73 @@
+"""The one composition root: the CLI, the API, the dashboard and the worker all start here.
+
+Nothing connects at import time; ``bootstrap`` builds what it is not given, lazily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from governance.config import Config, find_config_path, load_config
+from governance.domain.periods import Period, period_containing, period_for_label
+from governance.exceptions import UsageError
+from governance.ledger.engine import make_engine
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Governance:
+    """The wired application: config, ledger engine and clock."""
+
+    config: Config
+    config_path: Path
+    environ: Mapping[str, str]
+    clock: Callable[[], datetime] = utc_now
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def database_url(self) -> str:
+        return self.config.database_url(self.environ)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.database_url, create_dirs=True)
+        return self._engine
+
+    def period(self, label: str | None = None) -> Period:
+        """The period named ``YYYY-MM``, or the current one, in the budget's timezone."""
+        timezone = self.config.budget.timezone
+        if label is None:
+            return period_containing(self.clock(), timezone)
+        try:
+            return period_for_label(label, timezone)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def bootstrap(
+    config_path: str | Path | None = None,
+    *,
+    environ: Mapping[str, str],
+    cwd: Path | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    engine: Engine | None = None,
+) -> Governance:
+    """Load the config (``--config``, then $GOVERNANCE_CONFIG, then ./governance.toml) and wire."""
+    path = find_config_path(
+        str(config_path) if config_path is not None else None, environ, cwd or Path.cwd()
+    )
+    return Governance(load_config(path), path, environ, clock, engine)

@@ -1,0 +1,195 @@
+"""The `governance` command: a thin shell over the library (DESIGN section 9)."""
+
+from __future__ import annotations
+
+import json
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+import click
+
+from governance import reports
+from governance.bootstrap import Governance, bootstrap
+from governance.config import find_config_path, starter_config_text
+from governance.domain.money import format_money
+from governance.exceptions import ConfigError, GovernanceError
+from governance.ledger import migrate
+from governance.ledger.engine import display_url
+from governance.ledger.queries import DIMENSIONS, Dimension
+from governance.textout import table
+
+
+class GovernanceGroup(click.Group):
+    """Turns our errors into one-line messages and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            lines = [f"{exc.source}: {len(exc.problems)} problem(s) in the config:"]
+            lines += [f"  {problem}" for problem in exc.problems]
+            raise click.ClickException("\n".join(lines)) from exc
+        except GovernanceError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def _app(ctx: click.Context) -> Governance:
+    """The application, bootstrapped once per command from the --config the user gave."""
+    obj: dict[str, Any] = ctx.ensure_object(dict)
+    if "app" not in obj:
+        obj["app"] = bootstrap(obj.get("config_path"), environ=os.environ)
+        ctx.call_on_close(obj["app"].close)
+    app: Governance = obj["app"]
+    return app
+
+
+def _ready(ctx: click.Context) -> Governance:
+    app = _app(ctx)
+    migrate.require_current(app.engine)
+    return app
+
+
+def _echo_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2))
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+period_option = click.option(
+    "--period", metavar="YYYY-MM", help="A calendar month in the budget's timezone (default: now)."
+)
+
+
+@click.group(cls=GovernanceGroup)
+@click.version_option(package_name="spend-governance")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The config file (default: $GOVERNANCE_CONFIG, then ./governance.toml).",
+)
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None) -> None:
+    """Keep a company's LLM spend inside its budget."""
+    ctx.ensure_object(dict)["config_path"] = config_path
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.pass_context
+def init(ctx: click.Context, force: bool) -> None:
+    """Write a starter governance.toml and create or upgrade the database.
+
+    Example:
+
+        governance init && governance status
+    """
+    explicit = ctx.obj.get("config_path")
+    path = find_config_path(str(explicit) if explicit else None, os.environ, Path.cwd())
+    if path.exists() and not force:
+        click.echo(f"{path} exists; kept it (--force writes a new one)")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(starter_config_text(), encoding="utf-8")
+        click.echo(f"wrote {path}")
+    ctx.obj["config_path"] = path
+    app = _app(ctx)
+    revision = migrate.upgrade(app.engine)
+    click.echo(f"ledger {display_url(app.database_url)} is at revision {revision}")
+
+
+@main.group()
+def db() -> None:
+    """The ledger's database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Create the ledger's tables, or migrate them to this version (alembic upgrade head).
+
+    Example:
+
+        GOVERNANCE_DATABASE_URL=postgresql://localhost/spend governance db upgrade
+    """
+    app = _app(ctx)
+    revision = migrate.upgrade(app.engine)
+    click.echo(f"ledger {display_url(app.database_url)} is at revision {revision}")
+
+
+@main.command()
+@period_option
+@json_option
+@click.pass_context
+def status(ctx: click.Context, period: str | None, as_json: bool) -> None:
+    """Each category's allocation, spend, percent used and forecast for the period.
+
+    Example:
+
+        governance status --period 2026-11 --json
+    """
+    app = _ready(ctx)
+    document = reports.status_document(app.config, app.engine, app.period(period), app.clock())
+    if as_json:
+        _echo_json(document)
+        return
+    currency = document["currency"]
+
+    def money(text: str | None) -> str:
+        return "" if text is None else format_money(Decimal(text), currency)
+
+    click.echo(
+        f"period {document['period']['start'][:7]}  budget {money(document['budget'])}"
+        f"  as of {document['as_of']}"
+    )
+    rows = [
+        [
+            c["name"],
+            f"{c['share']}%",
+            money(c["allocation"]),
+            money(c["spend"]),
+            "-" if c["percent"] is None else f"{c['percent']}%",
+            money(c["forecast"]),
+            ", ".join(c["directives"]),
+        ]
+        for c in document["categories"]
+    ]
+    headers = ["category", "share", "allocation", "spend", "used", "forecast", "directives"]
+    click.echo(table(headers, rows, right=(1, 2, 3, 4, 5)))
+
+
+@main.command()
+@click.option("--by", "by", type=click.Choice(DIMENSIONS), required=True, help="Group by this.")
+@period_option
+@json_option
+@click.pass_context
+def spend(ctx: click.Context, by: str, period: str | None, as_json: bool) -> None:
+    """The period's spend grouped by tier, category, model, team, provider or day.
+
+    Example:
+
+        governance spend --by model --period 2026-11
+    """
+    app = _ready(ctx)
+    document = reports.spend_document(
+        app.config, app.engine, cast(Dimension, by), app.period(period)
+    )
+    if as_json:
+        _echo_json(document)
+        return
+    currency = document["currency"]
+    rows = [
+        [
+            "(none)" if r["key"] is None else r["key"],
+            format_money(Decimal(r["cost"]), currency),
+            f"{r['requests']:,}",
+            f"{r['input_tokens']:,}",
+            f"{r['output_tokens']:,}",
+        ]
+        for r in document["rows"]
+    ]
+    rows.append(["total", format_money(Decimal(document["total"]), currency), "", "", ""])
+    click.echo(
+        table([by, "cost", "requests", "input tokens", "output tokens"], rows, right=(1, 2, 3, 4))
+    )

@@ -1,0 +1,214 @@
+"""The `governance` command on real ledgers: init, db upgrade, status and spend."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy.engine import Engine
+
+from governance.cli import main
+from tests.factories import insert_rows, ledger_row
+
+NOV = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GOVERNANCE_CONFIG", raising=False)
+    monkeypatch.delenv("GOVERNANCE_DATABASE_URL", raising=False)
+    yield tmp_path
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_quick_start_init_then_status_from_a_real_process(workdir: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVERNANCE_")}
+    init = subprocess.run(
+        [sys.executable, "-m", "governance", "init"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert init.returncode == 0, init.stderr
+    assert (workdir / "governance.toml").is_file()
+    assert (workdir / "governance.db").is_file()
+    status = subprocess.run(
+        [sys.executable, "-m", "governance", "status", "--json"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert status.returncode == 0, status.stderr
+    document = json.loads(status.stdout)
+    assert [
+        (c["name"], c["share"], c["allocation"], c["spend"], c["percent"])
+        for c in document["categories"]
+    ] == [
+        ("critical", 40, "20000.00", "0.00", 0),
+        ("standard", 35, "17500.00", "0.00", 0),
+        ("batch", 25, "12500.00", "0.00", 0),
+    ]
+    assert document["currency"] == "USD"
+    assert document["budget"] == "50000.00"
+
+
+def test_init_keeps_an_existing_config(workdir: Path) -> None:
+    (workdir / "governance.toml").write_text(
+        '[budget]\namount = "100"\n[categories.all]\nshare = 100\n', encoding="utf-8"
+    )
+    result = run("init")
+    assert result.exit_code == 0
+    assert "kept it" in result.output
+    assert "share = 100" in (workdir / "governance.toml").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def ledger_cli(workdir: Path, ledger_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """A starter config in workdir, pointed at the migrated ledger of this parametrisation."""
+    assert run("init").exit_code == 0
+    monkeypatch.setenv(
+        "GOVERNANCE_DATABASE_URL", ledger_engine.url.render_as_string(hide_password=False)
+    )
+    return ledger_engine
+
+
+def test_status_sums_each_category_of_the_period(ledger_cli: Engine) -> None:
+    insert_rows(
+        ledger_cli,
+        [
+            ledger_row(category="batch", cost=Decimal("11250.000000001")),
+            ledger_row(category="batch", cost=Decimal("0.000000001")),
+            ledger_row(category="critical", cost=Decimal("2.5")),
+            ledger_row(
+                category="critical",
+                cost=Decimal("99"),
+                occurred_at=datetime(2026, 10, 31, 23, 59, tzinfo=UTC),
+            ),
+            ledger_row(category="uncategorised", cost=Decimal("1")),
+        ],
+    )
+    result = run("status", "--period", "2026-11", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["period"] == {"start": "2026-11-01T00:00:00Z", "end": "2026-12-01T00:00:00Z"}
+    by_name = {c["name"]: c for c in document["categories"]}
+    assert by_name["batch"]["spend"] == "11250.000000002"
+    assert by_name["batch"]["percent"] == 90
+    assert by_name["critical"]["spend"] == "2.50"
+    assert by_name["standard"]["spend"] == "0.00"
+    assert by_name["uncategorised"] | {} == by_name["uncategorised"]
+    assert (by_name["uncategorised"]["allocation"], by_name["uncategorised"]["percent"]) == (
+        "0.00",
+        None,
+    )
+    people = run("status", "--period", "2026-11")
+    assert people.exit_code == 0
+    assert "$11,250.00" in people.output and "90" in people.output
+
+
+def test_spend_by_model_and_by_day(ledger_cli: Engine) -> None:
+    insert_rows(
+        ledger_cli,
+        [
+            ledger_row(model="gpt-4o", cost=Decimal("3"), input_tokens=10, output_tokens=1),
+            ledger_row(model="gpt-4o", cost=Decimal("4"), input_tokens=20, output_tokens=2),
+            ledger_row(
+                model="claude-3-5-haiku",
+                cost=Decimal("5"),
+                occurred_at=datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC),
+            ),
+        ],
+    )
+    document = json.loads(run("spend", "--by", "model", "--period", "2026-11", "--json").output)
+    assert document["total"] == "12.00"
+    assert document["by"] == "model"
+    assert document["rows"] == [
+        {"key": "gpt-4o", "cost": "7.00", "requests": 2, "input_tokens": 30, "output_tokens": 3},
+        {
+            "key": "claude-3-5-haiku",
+            "cost": "5.00",
+            "requests": 1,
+            "input_tokens": 100,
+            "output_tokens": 50,
+        },
+    ]
+    days = json.loads(run("spend", "--by", "day", "--period", "2026-11", "--json").output)
+    assert [(r["key"], r["cost"]) for r in days["rows"]] == [
+        ("2026-11-10", "7.00"),
+        ("2026-11-30", "5.00"),
+    ]
+    assert "claude-3-5-haiku" in run("spend", "--by", "model", "--period", "2026-11").output
+
+
+def test_user_errors_are_one_line_and_exit_1(workdir: Path) -> None:
+    missing = CliRunner().invoke(main, ["status"])
+    assert missing.exit_code == 1
+    assert "governance init" in missing.output
+    assert "Traceback" not in missing.output
+    assert run("init").exit_code == 0
+    bad_period = CliRunner().invoke(main, ["status", "--period", "2026-13"])
+    assert bad_period.exit_code == 1
+    assert bad_period.output.strip().count("\n") == 0
+    assert "YYYY-MM" in bad_period.output
+
+
+def test_status_before_the_schema_exists_says_to_upgrade(workdir: Path) -> None:
+    assert run("init").exit_code == 0
+    (workdir / "governance.db").unlink()
+    result = CliRunner().invoke(main, ["status"])
+    assert result.exit_code == 1
+    assert "governance db upgrade" in result.output
+    assert run("db", "upgrade").exit_code == 0
+    assert run("status").exit_code == 0
+
+
+def test_a_broken_config_lists_every_problem(workdir: Path) -> None:
+    (workdir / "governance.toml").write_text(
+        """
+[budget]
+amount = "50k"
+[categories.a]
+share = 70
+downgrade = [{ at = 100, from = "platinum", to = "standard" }]
+[categories.b]
+share = 40
+[[rules]]
+category = "nope"
+[[sources]]
+name = "x"
+format = "carrier-pigeon"
+path = "/tmp/x"
+[[sources]]
+name = "y"
+format = "litellm"
+""",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["status"])
+    assert result.exit_code == 1
+    for fragment in (
+        "budget.amount",
+        "categories.a.downgrade[0].from",
+        "rules[0].category",
+        "sources[0].format",
+        "sources[1]",
+        "over 100",
+    ):
+        assert fragment in result.output, (fragment, result.output)
+    assert "Traceback" not in result.output
