@@ -20,7 +20,7 @@ JSON = dict[str, Any]
 
 def rfc3339(instant: datetime) -> str:
     """An RFC 3339 UTC timestamp, as every JSON document of ours writes time."""
-    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return instant.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _number(value: Decimal) -> int | float:
