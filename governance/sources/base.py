@@ -1,0 +1,90 @@
+"""What a format module provides, and what reading yields.
+
+A format module parses one decoded item (a JSON value, or a CSV row as a dict) into
+``Parsed`` records, or ``Rejected`` ones that go to the quarantine with the reason in words.
+It never raises for bad input: ``parse_safely`` turns any error into a ``Rejected``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from governance.domain.usage import BadRecord, UsageRecord
+from governance.sources.redact import redact_value
+from governance.sources.registry import Layer
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    location: str
+    record: UsageRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    location: str
+    reason: str
+    raw: str  # secrets removed
+
+
+ParseResult = Parsed | Rejected
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    """What a source's config adds to reading: the column mapping of csv/jsonl, options."""
+
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Format:
+    """A format: its name, its layer, how to recognise it and how to parse an item of it."""
+
+    name: str
+    layer: Layer
+    # True when a decoded item (the first one of a file) is unambiguously of this format.
+    sniff: Callable[[Any], bool]
+    parse: Callable[[Any, str, ReadContext], Iterator[ParseResult]]
+
+
+def raw_text(value: Any) -> str:
+    """The record as text for the quarantine, secrets removed."""
+    if isinstance(value, str):
+        return str(redact_value(value))
+    return json.dumps(redact_value(value), default=_json_default, ensure_ascii=False)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    return repr(value)
+
+
+def reject(location: str, reason: str, value: Any) -> Rejected:
+    return Rejected(location, reason, raw_text(value))
+
+
+def parse_one(location: str, value: Any, translate: Callable[[Any], UsageRecord]) -> ParseResult:
+    """``translate(value)`` as a Parsed record, or a Rejected one with the reason in words."""
+    try:
+        return Parsed(location, translate(value))
+    except BadRecord as exc:
+        return reject(location, str(exc), value)
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        return reject(location, f"unreadable record: {type(exc).__name__}: {exc}", value)
+
+
+def parse_safely(
+    fmt: Format, value: Any, location: str, context: ReadContext
+) -> Iterator[ParseResult]:
+    """Everything ``fmt`` makes of ``value``; an unexpected error becomes one Rejected item."""
+    try:
+        yield from fmt.parse(value, location, context)
+    except Exception as exc:  # a reader bug must quarantine the record, never stop the ingest
+        yield reject(location, f"{fmt.name} reader failed: {type(exc).__name__}: {exc}", value)
