@@ -12,10 +12,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from governance.config import Config, find_config_path, load_config
+from governance.config import Config, SourceConfig, find_config_path, load_config
 from governance.domain.periods import Period, period_containing, period_for_label
+from governance.domain.usage import LedgerRules
 from governance.exceptions import UsageError
+from governance.ingest.runner import DEFAULT_BATCH, Ingestor
 from governance.ledger.engine import make_engine
+from governance.pricing import Pricer
 
 
 def utc_now() -> datetime:
@@ -51,6 +54,28 @@ class Governance:
             return period_for_label(label, timezone)
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
+
+    def ledger_rules(self) -> LedgerRules:
+        """What turns a source's record into a ledger row, from the config."""
+        budget = self.config.budget
+        return LedgerRules(
+            tiers=self.config.tier_map(),
+            rules=self.config.category_rules(),
+            currency=budget.currency,
+            fx=dict(self.config.fx),
+            price=Pricer(self.config.prices, budget.currency),
+        )
+
+    def ingestor(self, batch_size: int = DEFAULT_BATCH) -> Ingestor:
+        return Ingestor(self.engine, self.ledger_rules(), self.clock, batch_size)
+
+    def source(self, name: str) -> SourceConfig:
+        """The configured source called ``name``."""
+        for source in self.config.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.config.sources) or "none configured"
+        raise UsageError(f"no source named {name!r} in the config ({known})")
 
     def close(self) -> None:
         if self._engine is not None:

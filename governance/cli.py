@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -13,11 +14,17 @@ import click
 from governance import reports
 from governance.bootstrap import Governance, bootstrap
 from governance.config import find_config_path, starter_config_text
-from governance.domain.money import format_money
+from governance.domain.money import format_money, money_str
 from governance.exceptions import ConfigError, GovernanceError
+from governance.ingest import quarantine as quarantined
+from governance.ingest import reprice as repricing
+from governance.ingest import service as ingest_service
+from governance.ingest.quarantine import item_json
+from governance.ingest.runner import DEFAULT_BATCH
 from governance.ledger import migrate
 from governance.ledger.engine import display_url
 from governance.ledger.queries import DIMENSIONS, Dimension
+from governance.sources.base import ReadContext
 from governance.textout import table
 
 
@@ -193,3 +200,188 @@ def spend(ctx: click.Context, by: str, period: str | None, as_json: bool) -> Non
     click.echo(
         table([by, "cost", "requests", "input tokens", "output tokens"], rows, right=(1, 2, 3, 4))
     )
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--format", "format_name", metavar="NAME", help="Force the format (default: told from content)."
+)
+@click.option("--source", "source_name", metavar="NAME", help="A [[sources]] entry of the config.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 1_000_000),
+    default=DEFAULT_BATCH,
+    show_default=True,
+    help="Records per committed batch (memory against commit overhead).",
+)
+@json_option
+@click.pass_context
+def ingest(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    format_name: str | None,
+    source_name: str | None,
+    batch_size: int,
+    as_json: bool,
+) -> None:
+    """Read usage and billing files into the ledger; re-reading a file adds nothing.
+
+    PATHS are files, globs or directories. Bad records go to the quarantine.
+
+    Example:
+
+        governance ingest /var/log/litellm/*.jsonl --format litellm
+    """
+    app = _ready(ctx)
+    reports = ingest_service.ingest(app, list(paths), format_name, source_name, batch_size)
+    document = ingest_service.report_document(reports, app.config.budget.currency)
+    if as_json:
+        _echo_json(document)
+    else:
+        currency = document["currency"]
+        rows = [
+            [
+                f["path"],
+                f["format"] or "?",
+                f"{f['read']:,}",
+                f"{f['added']:,}",
+                f"{f['duplicates']:,}",
+                f"{f['quarantined']:,}",
+                format_money(Decimal(f["cost"]), currency),
+            ]
+            for f in document["files"]
+        ]
+        rows.append(
+            [
+                "total",
+                "",
+                *(f"{document[k]:,}" for k in ("read", "added", "duplicates", "quarantined")),
+                format_money(Decimal(document["cost"]), currency),
+            ]
+        )
+        headers = ["file", "format", "read", "added", "duplicates", "quarantined", "cost"]
+        click.echo(table(headers, rows, right=(2, 3, 4, 5, 6)))
+    errors = [f"{f['path']}: {f['error']}" for f in document["files"] if "error" in f]
+    if errors:
+        raise click.ClickException("; ".join(errors))
+
+
+@main.group(name="quarantine")
+def quarantine_group() -> None:
+    """Records that could not be read: listed, shown, retried after a config fix."""
+
+
+def _contexts(app: Governance) -> dict[str, ReadContext]:
+    return {s.name: ReadContext(s.mapping, s.options) for s in app.config.sources}
+
+
+@quarantine_group.command("list")
+@click.option("--source", "source_name", metavar="NAME", help="Only this source's records.")
+@click.option("--all", "everything", is_flag=True, help="Released records too.")
+@json_option
+@click.pass_context
+def quarantine_list(
+    ctx: click.Context, source_name: str | None, everything: bool, as_json: bool
+) -> None:
+    """Held records, newest first: where each came from and why it was held.
+
+    Example:
+
+        governance quarantine list --source litellm --json
+    """
+    items = [
+        item_json(i) for i in quarantined.list_held(_ready(ctx).engine, source_name, everything)
+    ]
+    if as_json:
+        _echo_json(
+            {
+                "items": [
+                    {k: i[k] for k in ("id", "source", "location", "reason", "seen_at")}
+                    for i in items
+                ]
+            }
+        )
+        return
+    if not items:
+        click.echo("the quarantine is empty")
+        return
+    rows = [[str(i["id"]), i["source"], i["location"], i["reason"], i["seen_at"]] for i in items]
+    click.echo(table(["id", "source", "location", "reason", "seen"], rows, right=(0,)))
+
+
+@quarantine_group.command("show")
+@click.argument("item_id", type=int)
+@json_option
+@click.pass_context
+def quarantine_show(ctx: click.Context, item_id: int, as_json: bool) -> None:
+    """One held record in full, with its raw text (secrets removed).
+
+    Example:
+
+        governance quarantine show 42
+    """
+    item = item_json(quarantined.show(_ready(ctx).engine, item_id))
+    if as_json:
+        _echo_json(item)
+        return
+    for key in ("id", "source", "format", "location", "reason", "seen_at", "status"):
+        click.echo(f"{key:>9}: {item[key]}")
+    click.echo(f"{'raw':>9}: {item['raw']}")
+
+
+@quarantine_group.command("retry")
+@click.argument("item_id", type=int, required=False)
+@click.option("--all", "everything", is_flag=True, help="Retry every held record.")
+@json_option
+@click.pass_context
+def quarantine_retry(
+    ctx: click.Context, item_id: int | None, everything: bool, as_json: bool
+) -> None:
+    """Read held records again with today's config; those that now parse join the ledger.
+
+    Example:
+
+        governance quarantine retry --all
+    """
+    if (item_id is None) == (not everything):
+        raise click.UsageError("name one record ID, or --all")
+    app = _ready(ctx)
+    report = quarantined.retry(app.engine, app.ledger_rules(), app.clock, _contexts(app), item_id)
+    if as_json:
+        _echo_json({"retried": report.retried, "released": report.released, "held": report.held})
+    else:
+        click.echo(
+            f"retried {report.retried}: {report.released} into the ledger, {report.held} still held"
+        )
+
+
+@main.command()
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only rows from this UTC day on.")
+@json_option
+@click.pass_context
+def reprice(ctx: click.Context, since: datetime | None, as_json: bool) -> None:
+    """Price the ledger's unpriced rows that now have a price ([prices] or genai-prices).
+
+    Example:
+
+        governance reprice --since 2026-11-01
+    """
+    app = _ready(ctx)
+    when = since.replace(tzinfo=UTC) if since else None
+    report = repricing.reprice(app.engine, app.ledger_rules(), when)
+    currency = app.config.budget.currency
+    if as_json:
+        _echo_json(
+            {
+                "examined": report.examined,
+                "priced": report.priced,
+                "cost": money_str(report.cost),
+                "currency": currency,
+            }
+        )
+    else:
+        click.echo(
+            f"priced {report.priced} of {report.examined} unpriced rows, adding "
+            f"{format_money(report.cost, currency)}"
+        )

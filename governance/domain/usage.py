@@ -99,6 +99,31 @@ def check(record: UsageRecord) -> None:
         raise BadRecord("no record id")
 
 
+def in_budget_currency(amount: Decimal, currency: str, rules: LedgerRules) -> dict[str, object]:
+    """The ledger's money columns for ``amount`` in ``currency``, converted by ``[fx]``.
+
+    Raises BadRecord when the currency has no rate: never summed as if it were the budget's.
+    """
+    if currency == rules.currency:
+        return {
+            "cost": from_nanos(to_nanos(amount)),
+            "original_cost": None,
+            "original_currency": None,
+            "fx_rate": None,
+        }
+    rate = rules.fx.get(currency)
+    if rate is None:
+        raise BadRecord(
+            f"cost is in {currency} and [fx] has no {currency} rate to {rules.currency}"
+        )
+    return {
+        "cost": from_nanos(to_nanos(amount * rate)),
+        "original_cost": amount,
+        "original_currency": currency,
+        "fx_rate": str(rate),
+    }
+
+
 def to_ledger_row(record: UsageRecord, rules: LedgerRules) -> dict[str, object]:
     """The ledger row of ``record`` (columns of ``governance.ledger.tables.ledger``).
 
@@ -112,18 +137,8 @@ def to_ledger_row(record: UsageRecord, rules: LedgerRules) -> dict[str, object]:
         record.cache_write_tokens,
         record.output_tokens,
     )
-    cost, currency, basis = _cost(record, model, tokens, rules)
-    original_cost: Decimal | None = None
-    original_currency: str | None = None
-    fx_rate: str | None = None
-    if currency != rules.currency:
-        rate = rules.fx.get(currency)
-        if rate is None:
-            raise BadRecord(
-                f"cost is in {currency} and [fx] has no {currency} rate to {rules.currency}"
-            )
-        original_cost, original_currency, fx_rate = cost, currency, str(rate)
-        cost = cost * rate
+    amount, currency, basis = _cost(record, model, tokens, rules)
+    money = in_budget_currency(amount, currency, rules)
     attribution = Attribution(
         model=model,
         tags=record.tags,
@@ -147,12 +162,9 @@ def to_ledger_row(record: UsageRecord, rules: LedgerRules) -> dict[str, object]:
         "cached_input_tokens": record.cached_input_tokens,
         "cache_write_tokens": record.cache_write_tokens,
         "output_tokens": record.output_tokens,
-        "cost": from_nanos(to_nanos(cost)),
         "currency": rules.currency,
         "cost_basis": basis,
-        "original_cost": original_cost,
-        "original_currency": original_currency,
-        "fx_rate": fx_rate,
+        **money,
     }
 
 

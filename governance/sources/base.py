@@ -22,6 +22,9 @@ from governance.sources.registry import Layer
 class Parsed:
     location: str
     record: UsageRecord
+    # The decoded record, self-contained, so that a row the ledger refuses (a currency without
+    # an [fx] rate) is quarantined in a form its format can parse again on `quarantine retry`.
+    value: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +73,21 @@ def reject(location: str, reason: str, value: Any) -> Rejected:
     return Rejected(location, reason, raw_text(value))
 
 
-def parse_one(location: str, value: Any, translate: Callable[[Any], UsageRecord]) -> ParseResult:
-    """``translate(value)`` as a Parsed record, or a Rejected one with the reason in words."""
+def parse_one(
+    location: str, value: Any, translate: Callable[[Any], UsageRecord], raw: Any = None
+) -> ParseResult:
+    """``translate(value)`` as a Parsed record, or a Rejected one with the reason in words.
+
+    ``raw`` is the self-contained form of the record (default: ``value``) that is kept for the
+    quarantine; a record that needs its page's context (a bucket's start) passes a mini page.
+    """
+    raw = value if raw is None else raw
     try:
-        return Parsed(location, translate(value))
+        return Parsed(location, translate(value), raw)
     except BadRecord as exc:
-        return reject(location, str(exc), value)
+        return reject(location, str(exc), raw)
     except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-        return reject(location, f"unreadable record: {type(exc).__name__}: {exc}", value)
+        return reject(location, f"unreadable record: {type(exc).__name__}: {exc}", raw)
 
 
 def parse_safely(

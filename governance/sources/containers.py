@@ -46,17 +46,27 @@ Decoded = Item | Undecodable
 
 
 def container_kind(path: Path) -> Kind:
-    """JSON Lines, a JSON document or CSV, told from the file's first bytes."""
+    """JSON Lines, a JSON document or CSV, told from the file's first bytes.
+
+    JSON Lines when two of the first lines are whole objects or arrays (a broken first line
+    must not turn a log into a document); a pretty-printed document has no such lines.
+    """
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES).removeprefix(_BOM).lstrip()
     if head[:1] not in (b"{", b"["):
         return "csv"
-    first, _, rest = head.partition(b"\n")
+    lines = [line for line in head.split(b"\n")[:20] if line.strip()]
+    whole = sum(1 for line in lines if isinstance(_try_json(line), dict | list))
+    if whole >= 2 or (whole == 1 and len(lines) > 1 and _try_json(lines[0]) is None):
+        return "jsonl"
+    return "json"
+
+
+def _try_json(line: bytes) -> Any:
     try:
-        decode_json(first)
+        return decode_json(line)
     except ValueError:
-        return "json"  # the first line alone is not a value: a pretty-printed document
-    return "jsonl" if rest.strip() else "json"
+        return None
 
 
 def read_items(path: Path, kind: Kind, offset: int = 0, line: int = 1) -> Iterator[Decoded]:

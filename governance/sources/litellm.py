@@ -41,8 +41,8 @@ def _is_payload(value: Any) -> bool:
 def _rows_of(value: Any) -> list[Any] | None:
     if isinstance(value, list):
         return value
-    if isinstance(value, Mapping) and isinstance(value.get("data"), list):
-        return value["data"]
+    if isinstance(value, Mapping) and isinstance(rows := value.get("data"), list):
+        return rows
     return None
 
 

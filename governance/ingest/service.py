@@ -1,0 +1,76 @@
+"""`governance ingest`: which source and format each path belongs to, and the run's report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from governance.bootstrap import Governance
+from governance.domain.money import money_str
+from governance.exceptions import UsageError
+from governance.ingest.files import expand
+from governance.ingest.runner import DEFAULT_BATCH, RunReport
+from governance.ingest.writer import Counts
+from governance.sources.base import Format, ReadContext
+from governance.sources.formats import detect_file, get_format
+
+
+def ingest(
+    app: Governance,
+    paths: list[str],
+    format_name: str | None = None,
+    source_name: str | None = None,
+    batch_size: int = DEFAULT_BATCH,
+) -> list[RunReport]:
+    """Read ``paths`` into the ledger. Without ``source_name`` rows belong to the source named
+    after their format; without ``format_name`` each file's format is told from its content."""
+    ingestor = app.ingestor(batch_size)
+    if source_name is not None:
+        source = app.source(source_name)
+        if not paths and source.path is None:
+            raise UsageError(f"source {source_name!r} reads an API: use `governance pull`")
+        context = ReadContext(source.mapping, source.options)
+        files = expand(paths or [str(source.path)])
+        return [ingestor.run(source.name, files, get_format(format_name or source.format), context)]
+    if not paths:
+        raise UsageError("name the files to ingest, or a configured --source")
+    groups: dict[str, tuple[Format | None, list[Path]]] = defaultdict(lambda: (None, []))
+    for path in expand(paths):
+        fmt = _format_of(path, format_name)
+        name = fmt.name if fmt else "unknown"
+        groups[name] = (fmt, [*groups[name][1], path])
+    return [ingestor.run(name, files, fmt) for name, (fmt, files) in groups.items()]
+
+
+def _format_of(path: Path, format_name: str | None) -> Format | None:
+    if format_name is not None:
+        return get_format(format_name)
+    try:
+        return detect_file(path)[0] if path.is_file() else None
+    except UsageError:
+        return None  # the runner quarantines the file and says why
+
+
+def _counts_json(counts: Counts) -> dict[str, Any]:
+    return {
+        "read": counts.read,
+        "added": counts.added,
+        "duplicates": counts.duplicates,
+        "quarantined": counts.quarantined,
+        "cost": money_str(counts.cost),
+    }
+
+
+def report_document(reports: list[RunReport], currency: str) -> dict[str, Any]:
+    """The `ingest --json` document of DESIGN section 9."""
+    total = Counts()
+    files = []
+    for report in reports:
+        total += report.totals
+        for file in report.files:
+            entry = {"path": file.path, "format": file.format, **_counts_json(file.counts)}
+            if file.error:
+                entry["error"] = file.error
+            files.append(entry)
+    return {**_counts_json(total), "currency": currency, "files": files}

@@ -1,0 +1,251 @@
+"""One batch into the ledger, atomically: new rows, revised billing buckets, quarantined
+records, the source's cursor and the run's counters commit together or not at all, so a
+process killed at any moment and started again yields the ledger of an uninterrupted run."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from governance.ledger.errors import translate_db_errors
+from governance.ledger.tables import ingest_runs, ledger, quarantine, source_cursors
+from governance.sources.base import Rejected
+from governance.sources.registry import Layer
+
+# Values that make a billing bucket "revised" when the provider sends it again.
+_REVISABLE = (
+    "cost",
+    "requests",
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "model",
+    "tier",
+    "category",
+    "original_cost",
+    "currency",
+)
+_KEY_CHUNK = 500  # keys per IN (...) lookup; well under every driver's parameter limit
+
+
+@dataclass
+class Counts:
+    read: int = 0
+    added: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    cost: Decimal = field(default_factory=lambda: Decimal(0))
+
+    def __iadd__(self, other: Counts) -> Counts:
+        self.read += other.read
+        self.added += other.added
+        self.duplicates += other.duplicates
+        self.quarantined += other.quarantined
+        self.cost += other.cost
+        return self
+
+
+@dataclass(frozen=True)
+class Cursor:
+    stream: str
+    position: dict[str, Any]
+
+
+def fingerprint(source: str, stream: str, raw: str) -> str:
+    """Identifies a bad record: the same record read again from the same file is held once,
+    wherever a rewrite moved it (so not by line number)."""
+    return hashlib.sha256(f"{source}\x1f{stream}\x1f{raw}".encode()).hexdigest()
+
+
+def _insert(conn: Connection, table: Any) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+class BatchWriter:
+    """Writes batches of one source for one ingest run."""
+
+    def __init__(self, engine: Engine, source: str, fmt: str, layer: Layer, run_id: int) -> None:
+        self.engine, self.source, self.format, self.layer = engine, source, fmt, layer
+        self.run_id = run_id
+
+    def write(
+        self,
+        rows: Sequence[dict[str, Any]],
+        rejected: Sequence[Rejected],
+        cursor: Cursor | None,
+        now: datetime,
+        released: Sequence[int] = (),
+    ) -> Counts:
+        """Commit one batch; ``rows`` are ledger rows without source, layer or run columns.
+
+        ``released`` are quarantine ids whose records are among ``rows`` (a retry).
+        """
+        counts = Counts(read=len(rows) + len(rejected), quarantined=len(rejected))
+        with translate_db_errors(self.engine), self.engine.begin() as conn:
+            self._rows(conn, rows, counts, now)
+            self._quarantine(conn, rejected, cursor.stream if cursor else "", now)
+            if released:
+                conn.execute(
+                    update(quarantine)
+                    .where(quarantine.c.id.in_(released))
+                    .values(status="released", released_at=now)
+                )
+            if cursor is not None:
+                self._save_cursor(conn, cursor, now)
+            conn.execute(
+                update(ingest_runs)
+                .where(ingest_runs.c.id == self.run_id)
+                .values(
+                    read=ingest_runs.c.read + counts.read,
+                    added=ingest_runs.c.added + counts.added,
+                    duplicates=ingest_runs.c.duplicates + counts.duplicates,
+                    quarantined=ingest_runs.c.quarantined + counts.quarantined,
+                    cost=ingest_runs.c.cost + counts.cost,
+                )
+            )
+        return counts
+
+    def _rows(
+        self, conn: Connection, rows: Sequence[dict[str, Any]], counts: Counts, now: datetime
+    ) -> None:
+        revisable = self.layer == "billing"
+        latest: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            if row["source_key"] in latest and not revisable:
+                counts.duplicates += 1  # the same record twice in one batch
+                continue
+            if row["source_key"] in latest:
+                counts.duplicates += 1  # a revision within the batch: the last one stands
+            latest[row["source_key"]] = row
+        existing = self._existing(conn, list(latest))
+        new = []
+        for key, row in latest.items():
+            old = existing.get(key)
+            if old is None:
+                new.append(
+                    row
+                    | {
+                        "source": self.source,
+                        "layer": self.layer,
+                        "run_id": self.run_id,
+                        "ingested_at": now,
+                    }
+                )
+            elif revisable and any(old[c] != row.get(c) for c in _REVISABLE if c in old):
+                conn.execute(
+                    update(ledger)
+                    .where(ledger.c.source == self.source, ledger.c.source_key == key)
+                    .values({**row, "run_id": self.run_id, "ingested_at": now})
+                )
+                counts.added += 1
+                counts.cost += row["cost"] - old["cost"]
+            else:
+                counts.duplicates += 1
+        if new:
+            result = conn.execute(
+                _insert(conn, ledger).on_conflict_do_nothing(
+                    index_elements=["source", "source_key"]
+                ),
+                new,
+            )
+            inserted = result.rowcount if result.rowcount >= 0 else len(new)
+            counts.added += inserted
+            counts.duplicates += len(new) - inserted  # another process wrote them meanwhile
+            counts.cost += sum((row["cost"] for row in new), Decimal(0))
+
+    def _existing(self, conn: Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
+        columns = [ledger.c.source_key]
+        if self.layer == "billing":
+            columns += [ledger.c[name] for name in _REVISABLE]
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), _KEY_CHUNK):
+            chunk = keys[start : start + _KEY_CHUNK]
+            query = select(*columns).where(
+                ledger.c.source == self.source, ledger.c.source_key.in_(chunk)
+            )
+            for record in conn.execute(query).mappings():
+                found[record["source_key"]] = dict(record)
+        return found
+
+    def _quarantine(
+        self, conn: Connection, rejected: Iterable[Rejected], stream: str, now: datetime
+    ) -> None:
+        entries = [
+            {
+                "source": self.source,
+                "format": self.format,
+                "location": item.location[:1000],
+                "reason": item.reason,
+                "raw": item.raw,
+                "fingerprint": fingerprint(self.source, stream, item.raw),
+                "seen_at": now,
+                "status": "held",
+                "run_id": self.run_id,
+            }
+            for item in rejected
+        ]
+        if entries:
+            conn.execute(
+                _insert(conn, quarantine).on_conflict_do_nothing(index_elements=["fingerprint"]),
+                entries,
+            )
+
+    def _save_cursor(self, conn: Connection, cursor: Cursor, now: datetime) -> None:
+        statement = _insert(conn, source_cursors).values(
+            source=self.source, stream=cursor.stream, position=cursor.position, updated_at=now
+        )
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["source", "stream"],
+                set_={"position": statement.excluded.position, "updated_at": now},
+            )
+        )
+
+
+def start_run(engine: Engine, source: str, now: datetime) -> int:
+    """A new ``ingest_runs`` row, status running; its id."""
+    with translate_db_errors(engine), engine.begin() as conn:
+        result = conn.execute(
+            insert(ingest_runs).values(
+                source=source,
+                started_at=now,
+                status="running",
+                read=0,
+                added=0,
+                duplicates=0,
+                quarantined=0,
+                cost=0,
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+def finish_run(engine: Engine, run_id: int, now: datetime, status: str, error: str | None) -> None:
+    with translate_db_errors(engine), engine.begin() as conn:
+        conn.execute(
+            update(ingest_runs)
+            .where(ingest_runs.c.id == run_id)
+            .values(finished_at=now, status=status, error=error)
+        )
+
+
+def load_cursor(engine: Engine, source: str, stream: str) -> dict[str, Any] | None:
+    with translate_db_errors(engine), engine.connect() as conn:
+        position = conn.execute(
+            select(source_cursors.c.position).where(
+                tuple_(source_cursors.c.source, source_cursors.c.stream) == (source, stream)
+            )
+        ).scalar_one_or_none()
+    return position if isinstance(position, dict) else None
