@@ -124,8 +124,13 @@ def in_budget_currency(amount: Decimal, currency: str, rules: LedgerRules) -> di
     }
 
 
-def to_ledger_row(record: UsageRecord, rules: LedgerRules) -> dict[str, object]:
+def to_ledger_row(
+    record: UsageRecord, rules: LedgerRules, layer: str = "gateway"
+) -> dict[str, object]:
     """The ledger row of ``record`` (columns of ``governance.ledger.tables.ledger``).
+
+    A gateway's zero cost with tokens means it had no price: the row is priced. A bill's
+    zero is the provider's truth (a drawdown, a free tier) and stays.
 
     Raises BadRecord for an impossible record or a currency without an ``[fx]`` rate.
     """
@@ -137,7 +142,7 @@ def to_ledger_row(record: UsageRecord, rules: LedgerRules) -> dict[str, object]:
         record.cache_write_tokens,
         record.output_tokens,
     )
-    amount, currency, basis = _cost(record, model, tokens, rules)
+    amount, currency, basis = _cost(record, model, tokens, rules, layer == "billing")
     money = in_budget_currency(amount, currency, rules)
     attribution = Attribution(
         model=model,
@@ -169,7 +174,7 @@ def to_ledger_row(record: UsageRecord, rules: LedgerRules) -> dict[str, object]:
 
 
 def _cost(
-    record: UsageRecord, model: str, tokens: Tokens, rules: LedgerRules
+    record: UsageRecord, model: str, tokens: Tokens, rules: LedgerRules, billed: bool
 ) -> tuple[Decimal, str, CostBasis]:
     has_tokens = (tokens.input + tokens.output) > 0
     if record.cache_hit:
@@ -178,7 +183,7 @@ def _cost(
         if record.cost < 0 and record.charge == "usage":
             raise BadRecord(f"negative cost {record.cost} on a usage record")
         # A zero cost with tokens means the gateway had no price for the model.
-        if record.cost > 0 or not has_tokens:
+        if record.cost != 0 or not has_tokens or billed:
             return record.cost, record.currency, "reported"
     if not has_tokens:
         return Decimal(0), record.currency, "reported"

@@ -102,7 +102,7 @@ def _rows_for(
         if not isinstance(result, Parsed):
             return result.reason
         try:
-            rows.append(to_ledger_row(result.record, rules))
+            rows.append(to_ledger_row(result.record, rules, fmt.layer))
         except BadRecord as exc:
             return str(exc)
     return rows or str(item["reason"])

@@ -22,7 +22,7 @@ from governance.ingest.writer import (
     start_run,
 )
 from governance.sources.base import Format, Parsed, ReadContext, Rejected, parse_safely, raw_text
-from governance.sources.containers import Item, container_kind, read_items
+from governance.sources.containers import Decoded, Item, container_kind, read_items
 from governance.sources.formats import detect_file
 
 DEFAULT_BATCH = 5000
@@ -87,38 +87,63 @@ class Ingestor:
             fmt, kind = (fmt, container_kind(path)) if fmt else detect_file(path)
         except Exception as exc:  # undetectable: the file is held whole, never dropped
             return self._undetectable(source, run_id, path, str(exc))
-        writer = BatchWriter(self.engine, source, fmt.name, fmt.layer, run_id)
         report = FileReport(str(path), fmt.name)
         stream = str(path)
         start = files.start_of(path, kind, load_cursor(self.engine, source, stream))
         if start.unchanged:
             return report
+        items = read_items(path, kind, start.offset, start.line)
+
+        def position(item: Decoded | None) -> dict[str, Any]:
+            if item is None:
+                return files.position(path, kind, start.offset, start.line)
+            return files.position(path, kind, item.end, item.line + 1)
+
+        report.counts = self.ingest_stream(source, run_id, fmt, context, stream, items, position)
+        return report
+
+    def ingest_stream(
+        self,
+        source: str,
+        run_id: int,
+        fmt: Format,
+        context: ReadContext,
+        stream: str,
+        items: Iterable[Decoded],
+        position: Callable[[Decoded | None], dict[str, Any]],
+    ) -> Counts:
+        """Parse and write ``items`` in batches; after each batch the cursor of ``stream`` is
+        ``position(last item written)`` (``position(None)`` when there were none)."""
+        writer = BatchWriter(self.engine, source, fmt.name, fmt.layer, run_id)
+        counts = Counts()
         rows: list[dict[str, Any]] = []
         rejected: list[Rejected] = []
-        end, line = start.offset, start.line
-        for item in read_items(path, kind, start.offset, start.line):
-            end, line = item.end, item.line + 1
+        last: Decoded | None = None
+        for item in items:
+            last = item
             if isinstance(item, Item):
                 for result in parse_safely(fmt, item.value, item.location, context):
-                    self._admit(result, rows, rejected)
+                    self._admit(result, fmt.layer, rows, rejected)
             else:
                 rejected.append(Rejected(item.location, item.reason, item.raw))
             if len(rows) + len(rejected) >= self.batch_size:
-                cursor = Cursor(stream, files.position(path, kind, end, line))
-                report.counts += writer.write(rows, rejected, cursor, self.clock())
+                counts += writer.write(rows, rejected, Cursor(stream, position(item)), self.clock())
                 rows, rejected = [], []
-        cursor = Cursor(stream, files.position(path, kind, end, line))
-        report.counts += writer.write(rows, rejected, cursor, self.clock())
-        return report
+        counts += writer.write(rows, rejected, Cursor(stream, position(last)), self.clock())
+        return counts
 
     def _admit(
-        self, result: Parsed | Rejected, rows: list[dict[str, Any]], rejected: list[Rejected]
+        self,
+        result: Parsed | Rejected,
+        layer: str,
+        rows: list[dict[str, Any]],
+        rejected: list[Rejected],
     ) -> None:
         if isinstance(result, Rejected):
             rejected.append(result)
             return
         try:
-            rows.append(to_ledger_row(result.record, self.rules))
+            rows.append(to_ledger_row(result.record, self.rules, layer))
         except BadRecord as exc:
             rejected.append(Rejected(result.location, str(exc), raw_text(result.value)))
 

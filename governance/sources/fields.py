@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from governance.domain.money import normalise_currency
+from governance.domain.money import normalise_currency, parse_amount
 from governance.domain.usage import BadRecord
 from governance.sources.containers import decode_json
 
@@ -56,13 +56,11 @@ def integer(value: Any, name: str) -> int:
     """A non-negative whole count; None and "" are 0."""
     if value is None or value == "":
         return 0
-    if isinstance(value, bool):
-        raise BadRecord(f"'{name}' is not a count: {value!r}")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise BadRecord(f"'{name}' is not a count: {value!r}") from None
-    if not number.is_finite() or number != number.to_integral_value():
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = Decimal(value)
+    else:
+        number = _decimal(value, f"'{name}' is not a count: {value!r}")
+    if number != number.to_integral_value():
         raise BadRecord(f"'{name}' is not a whole count: {value!r}")
     if number < 0:
         raise BadRecord(f"'{name}' is negative: {value}")
@@ -73,16 +71,15 @@ def amount(value: Any, name: str) -> Decimal | None:
     """An exact decimal amount from its text; None and "" are None (not reported)."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool | float):
-        # Readers decode JSON numbers as Decimal; a float here would already have lost digits.
-        raise BadRecord(f"'{name}' is not an exact amount: {value!r}")
+    # Readers decode JSON numbers as Decimal; a float here would already have lost digits.
+    return _decimal(value, f"'{name}' is not an amount: {value!r}")
+
+
+def _decimal(value: Any, reason: str) -> Decimal:
     try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise BadRecord(f"'{name}' is not an amount: {value!r}") from None
-    if not number.is_finite():
-        raise BadRecord(f"'{name}' is not a finite amount: {value!r}")
-    return number
+        return parse_amount(value)
+    except (TypeError, ValueError):
+        raise BadRecord(reason) from None
 
 
 def currency(value: Any, default: str = "USD") -> str:

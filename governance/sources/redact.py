@@ -23,15 +23,16 @@ def redact_text(text: str) -> str:
     return _SECRET_TEXT.sub(REDACTED, text)
 
 
+def _secret_key(key: object) -> bool:
+    # An id names a credential without being one (CredentialId, api_key_id): kept.
+    return isinstance(key, str) and bool(_SECRET_KEY.search(key)) and not key.lower().endswith("id")
+
+
 def redact_value(value: Any) -> Any:
     """A copy of a decoded record with secret-looking keys and values replaced by ***."""
     if isinstance(value, dict):
         return {
-            key: (
-                REDACTED
-                if isinstance(key, str) and _SECRET_KEY.search(key) and isinstance(item, str)
-                else redact_value(item)
-            )
+            key: REDACTED if _secret_key(key) and isinstance(item, str) else redact_value(item)
             for key, item in value.items()
         }
     if isinstance(value, list):
