@@ -36,6 +36,9 @@ def ledger_row(**overrides: Any) -> dict[str, Any]:
         "cost": Decimal("0.01"),
         "currency": "USD",
         "cost_basis": "reported",
+        "original_cost": None,
+        "original_currency": None,
+        "fx_rate": None,
         "ingested_at": datetime(2026, 11, 10, 12, 5, tzinfo=UTC),
     }
     row.update(overrides)

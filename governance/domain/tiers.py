@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Final
 
 UNCLASSIFIED: Final = "unclassified"
@@ -19,6 +20,7 @@ _BEDROCK_REGION: Final = re.compile(
 _BEDROCK_VENDOR: Final = re.compile(rf"\A(?:{_VENDORS})\.(?=.)", re.DOTALL)
 
 
+@lru_cache(maxsize=8192)
 def canonical_model(model: str) -> str:
     """The model id without whitespace, case or provider prefix.
 

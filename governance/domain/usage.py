@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Final, Literal
 
 from governance.domain.categorise import Attribution, Rule, categorise
@@ -19,6 +20,7 @@ from governance.domain.tiers import TierMap, canonical_model
 
 CostBasis = Literal["reported", "priced", "unpriced"]
 UNKNOWN_PROVIDER: Final = "unknown"
+_MEMO_LIMIT: Final = 100_000
 
 
 class BadRecord(ValueError):
@@ -75,8 +77,29 @@ class LedgerRules:
     currency: str
     fx: Mapping[str, Decimal]
     price: PriceLookup
+    # Tier and category per model and attribution, remembered: rows repeat them endlessly.
+    _memo: dict[object, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def tier_of(self, model: str) -> str:
+        tier = self._memo.get(model)
+        if tier is None:
+            tier = self._remember(model, self.tiers.tier_of(model))
+        return tier
+
+    def category_of(self, attribution: Attribution) -> str:
+        category = self._memo.get(attribution)
+        if category is None:
+            category = self._remember(attribution, categorise(self.rules, attribution))
+        return category
+
+    def _remember(self, key: object, value: str) -> str:
+        if len(self._memo) >= _MEMO_LIMIT:  # per-request tags could make keys endless
+            self._memo.clear()
+        self._memo[key] = value
+        return value
 
 
+@lru_cache(maxsize=65536)
 def hash_api_key(api_key: str) -> str:
     """The only form of an API key that is stored: sha256, hex, first 32 characters."""
     return hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:32]
@@ -156,8 +179,8 @@ def to_ledger_row(
         "occurred_at": record.occurred_at.astimezone(UTC),
         "provider": record.provider or UNKNOWN_PROVIDER,
         "model": model,
-        "tier": rules.tiers.tier_of(model),
-        "category": categorise(rules.rules, attribution),
+        "tier": rules.tier_of(model),
+        "category": rules.category_of(attribution),
         "team": record.team,
         "project": record.project,
         "api_key_hash": None if record.api_key is None else hash_api_key(record.api_key),

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from governance.ingest.bulk import bulk_insert
 from governance.ledger.errors import translate_db_errors
 from governance.ledger.tables import ingest_runs, ledger, quarantine, source_cursors
 from governance.sources.base import Rejected
@@ -127,20 +128,24 @@ class BatchWriter:
             if row["source_key"] in latest:
                 counts.duplicates += 1  # a revision within the batch: the last one stands
             latest[row["source_key"]] = row
+        extra = {"source": self.source, "layer": self.layer, "run_id": self.run_id,
+                 "ingested_at": now}  # fmt: skip
+        if not revisable and latest:
+            # Most batches are all new: insert them at once, and look keys up only if not.
+            savepoint = conn.begin_nested()
+            inserted = bulk_insert(conn, [row | extra for row in latest.values()])
+            if inserted == len(latest):
+                savepoint.commit()
+                counts.added += inserted
+                counts.cost += sum((row["cost"] for row in latest.values()), Decimal(0))
+                return
+            savepoint.rollback()
         existing = self._existing(conn, list(latest))
         new = []
         for key, row in latest.items():
             old = existing.get(key)
             if old is None:
-                new.append(
-                    row
-                    | {
-                        "source": self.source,
-                        "layer": self.layer,
-                        "run_id": self.run_id,
-                        "ingested_at": now,
-                    }
-                )
+                new.append(row | extra)
             elif revisable and any(old[c] != row.get(c) for c in _REVISABLE if c in old):
                 conn.execute(
                     update(ledger)
@@ -152,13 +157,7 @@ class BatchWriter:
             else:
                 counts.duplicates += 1
         if new:
-            result = conn.execute(
-                _insert(conn, ledger).on_conflict_do_nothing(
-                    index_elements=["source", "source_key"]
-                ),
-                new,
-            )
-            inserted = result.rowcount if result.rowcount >= 0 else len(new)
+            inserted = bulk_insert(conn, new)
             counts.added += inserted
             counts.duplicates += len(new) - inserted  # another process wrote them meanwhile
             counts.cost += sum((row["cost"] for row in new), Decimal(0))

@@ -14,13 +14,19 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 Kind = Literal["jsonl", "json", "csv"]
 
-decode_json = partial(json.loads, parse_float=Decimal)
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def decode_json(text: str | bytes) -> Any:
+    """A JSON value with its numbers' decimals kept exact (Decimal, never float)."""
+    return _DECODER.decode(text.decode("utf-8") if isinstance(text, bytes) else text)
+
+
 _BOM = codecs.BOM_UTF8
 _SNIFF_BYTES = 65536
 

@@ -29,7 +29,7 @@ _EPOCH_MS_THRESHOLD = 10**11
 
 def require(record: Mapping[str, Any], key: str) -> Any:
     """``record[key]``, which must be present and not null."""
-    value = record.get(key) if isinstance(record, Mapping) else None
+    value = record.get(key) if isinstance(record, dict) else None
     if value is None or value == "":
         raise BadRecord(f"missing field '{key}'")
     return value
@@ -38,7 +38,7 @@ def require(record: Mapping[str, Any], key: str) -> Any:
 def dig(record: Any, *path: str) -> Any:
     """``record[a][b]...``, or None where any step is missing or not an object."""
     for key in path:
-        if not isinstance(record, Mapping):
+        if not isinstance(record, dict):
             return None
         record = record.get(key)
     return record
@@ -101,6 +101,11 @@ def timestamp(value: Any, name: str) -> datetime:
     if isinstance(value, int | float | Decimal):
         return _from_epoch(Decimal(str(value)), name)
     raw = str(value).strip()
+    if raw[:1].isdigit() and ("-" in raw or ":" in raw):
+        try:  # the common case first: ISO 8601 text
+            return _aware(datetime.fromisoformat(raw))
+        except ValueError:
+            pass
     try:
         return _from_epoch(Decimal(raw), name)
     except InvalidOperation:
@@ -109,6 +114,10 @@ def timestamp(value: Any, name: str) -> datetime:
         parsed = datetime.fromisoformat(raw.replace(" UTC", "Z"))
     except ValueError:
         raise BadRecord(f"'{name}' is not a time: {value!r}") from None
+    return _aware(parsed)
+
+
+def _aware(parsed: datetime) -> datetime:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)

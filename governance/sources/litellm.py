@@ -31,17 +31,17 @@ def _json_field(value: Any) -> Any:
 
 
 def _is_spend_log(value: Any) -> bool:
-    return isinstance(value, Mapping) and {"request_id", "spend", "startTime"} <= value.keys()
+    return isinstance(value, dict) and {"request_id", "spend", "startTime"} <= value.keys()
 
 
 def _is_payload(value: Any) -> bool:
-    return isinstance(value, Mapping) and {"id", "response_cost", "startTime"} <= value.keys()
+    return isinstance(value, dict) and {"id", "response_cost", "startTime"} <= value.keys()
 
 
 def _rows_of(value: Any) -> list[Any] | None:
     if isinstance(value, list):
         return value
-    if isinstance(value, Mapping) and isinstance(rows := value.get("data"), list):
+    if isinstance(value, dict) and isinstance(rows := value.get("data"), list):
         return rows
     return None
 
@@ -67,7 +67,7 @@ def _provider(row: Mapping[str, Any]) -> str:
 def _cache_tokens(metadata: Mapping[str, Any]) -> tuple[int, int]:
     usage = metadata.get("additional_usage_values") or metadata.get("usage_object") or {}
     usage = _json_field(usage)
-    if not isinstance(usage, Mapping):
+    if not isinstance(usage, dict):
         return 0, 0
     read = usage.get("cache_read_input_tokens") or fields.dig(
         usage, "prompt_tokens_details", "cached_tokens"
@@ -82,7 +82,7 @@ def _common(row: Mapping[str, Any], metadata: Mapping[str, Any]) -> dict[str, An
     cached, written = _cache_tokens(metadata)
     labels = _json_field(metadata.get("spend_logs_metadata"))
     tags = tags_from(_json_field(row.get("request_tags")))
-    if isinstance(labels, Mapping):
+    if isinstance(labels, dict):
         tags += tags_from(labels)
     return {
         "model": str(row.get("model") or ""),
@@ -94,7 +94,7 @@ def _common(row: Mapping[str, Any], metadata: Mapping[str, Any]) -> dict[str, An
         "team": fields.text(metadata.get("user_api_key_team_alias"))
         or fields.text(row.get("team_id"))
         or fields.text(metadata.get("user_api_key_team_id")),
-        "project": fields.text(labels.get("project")) if isinstance(labels, Mapping) else None,
+        "project": fields.text(labels.get("project")) if isinstance(labels, dict) else None,
         "api_key": fields.text(metadata.get("user_api_key_alias"))
         or fields.text(row.get("api_key"))
         or fields.text(metadata.get("user_api_key_hash")),
@@ -106,7 +106,7 @@ def spend_log(row: Mapping[str, Any]) -> UsageRecord:
     """A ``LiteLLM_SpendLogs`` row."""
     request_id = str(fields.require(row, "request_id"))
     metadata = _json_field(row.get("metadata")) or {}
-    if not isinstance(metadata, Mapping):
+    if not isinstance(metadata, dict):
         metadata = {}
     return UsageRecord(
         source_key=request_id,
@@ -122,7 +122,7 @@ def logging_payload(row: Mapping[str, Any]) -> UsageRecord:
     request_id = str(fields.require(row, "id"))
     started = fields.timestamp(row.get("startTime"), "startTime")
     cache_hit = row.get("cache_hit") is True or _truthy(row.get("cache_hit"))
-    metadata = row.get("metadata") if isinstance(row.get("metadata"), Mapping) else {}
+    metadata = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
     key = f"{request_id}_cache_hit{started.timestamp():.6f}" if cache_hit else request_id
     return UsageRecord(
         source_key=key,
@@ -136,7 +136,7 @@ def logging_payload(row: Mapping[str, Any]) -> UsageRecord:
 def _record(row: Any) -> UsageRecord:
     if _is_payload(row) and not _is_spend_log(row):
         return logging_payload(row)
-    if not isinstance(row, Mapping):
+    if not isinstance(row, dict):
         raise fields.BadRecord("not a LiteLLM spend log row")
     return spend_log(row)
 
@@ -146,13 +146,11 @@ def parse(value: Any, location: str, context: ReadContext) -> Iterator[ParseResu
     if rows is None:
         yield parse_one(location, value, _record)
         return
-    if isinstance(value, Mapping) and not rows:
+    if isinstance(value, dict) and not rows:
         return  # an empty page
     for index, row in enumerate(rows):
-        where = (
-            f"{location} data[{index}]" if isinstance(value, Mapping) else f"{location} [{index}]"
-        )
-        if not isinstance(row, Mapping):
+        where = f"{location} data[{index}]" if isinstance(value, dict) else f"{location} [{index}]"
+        if not isinstance(row, dict):
             yield reject(where, "not a LiteLLM spend log row", row)
             continue
         yield parse_one(where, row, _record)
