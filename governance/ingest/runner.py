@@ -92,7 +92,7 @@ class Ingestor:
         start = files.start_of(path, kind, load_cursor(self.engine, source, stream))
         if start.unchanged:
             return report
-        items = read_items(path, kind, start.offset, start.line)
+        items = read_items(path, kind, start.offset, start.line, fmt.decode_line)
 
         def position(item: Decoded | None) -> dict[str, Any]:
             if item is None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from governance.domain.usage import BadRecord, UsageRecord
 from governance.sources.redact import redact_value
 from governance.sources.registry import Layer
@@ -54,10 +56,15 @@ class Format:
     # True when a decoded item (the first one of a file) is unambiguously of this format.
     sniff: Callable[[Any], bool]
     parse: Callable[[Any, str, ReadContext], Iterator[ParseResult]]
+    # A fast decoder for one JSON line of this format (typed, exact); ``parse`` accepts what it
+    # returns. When it fails the line is decoded generically and parsed as any other value.
+    decode_line: Callable[[bytes], Any] | None = None
 
 
 def raw_text(value: Any) -> str:
     """The record as text for the quarantine, secrets removed."""
+    if isinstance(value, msgspec.Struct):
+        value = msgspec.to_builtins(value)
     if isinstance(value, str):
         return str(redact_value(value))
     return json.dumps(redact_value(value), default=_json_default, ensure_ascii=False)

@@ -103,7 +103,7 @@ def timestamp(value: Any, name: str) -> datetime:
     raw = str(value).strip()
     if raw[:1].isdigit() and ("-" in raw or ":" in raw):
         try:  # the common case first: ISO 8601 text
-            return _aware(datetime.fromisoformat(raw))
+            return aware(datetime.fromisoformat(raw))
         except ValueError:
             pass
     try:
@@ -114,10 +114,11 @@ def timestamp(value: Any, name: str) -> datetime:
         parsed = datetime.fromisoformat(raw.replace(" UTC", "Z"))
     except ValueError:
         raise BadRecord(f"'{name}' is not a time: {value!r}") from None
-    return _aware(parsed)
+    return aware(parsed)
 
 
-def _aware(parsed: datetime) -> datetime:
+def aware(parsed: datetime) -> datetime:
+    """An aware UTC datetime; a naive one is taken as UTC."""
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)

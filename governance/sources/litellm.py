@@ -11,23 +11,58 @@ reuses the original request's ``id``; cache token counts live in
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from governance.domain.categorise import tags_from
-from governance.domain.usage import UsageRecord
+from governance.domain.usage import BadRecord, UsageRecord
 from governance.sources import fields
-from governance.sources.base import Format, ParseResult, ReadContext, parse_one, reject
+from governance.sources.base import Format, Parsed, ParseResult, ReadContext, parse_one, reject
 
 
-def _json_field(value: Any) -> Any:
-    # CSV exports and some databases hand JSON columns over as text.
-    if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
-            return fields.decode_json(value)
-        except json.JSONDecodeError:
-            return value
-    return value
+class _Metadata(msgspec.Struct):
+    user_api_key_alias: str | None = None
+    user_api_key_team_alias: str | None = None
+    user_api_key_team_id: str | None = None
+    user_api_key_hash: str | None = None
+    spend_logs_metadata: dict[str, Any] | None = None
+    additional_usage_values: dict[str, Any] | None = None
+    usage_object: dict[str, Any] | None = None
+
+
+class _Row(msgspec.Struct):
+    """The fields read from a SpendLogs row (``request_id``, ``spend``) or a payload (``id``,
+    ``response_cost``); typed, so that a JSON line decodes straight into it, exactly."""
+
+    request_id: str | None = None
+    id: str | None = None
+    startTime: datetime | float | None = None  # LiteLLM's own name
+    spend: Decimal | None = None
+    response_cost: Decimal | None = None
+    model: str | None = None
+    custom_llm_provider: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cache_hit: bool | str | None = None
+    team_id: str | None = None
+    api_key: str | None = None
+    request_tags: list[Any] | dict[str, Any] | None = None
+    metadata: _Metadata | None = None
+
+
+_LINE = msgspec.json.Decoder(_Row)
+# Columns that CSV exports and databases hand over as JSON text.
+_JSON_COLUMNS = ("metadata", "request_tags")
+_METADATA_JSON = ("spend_logs_metadata", "additional_usage_values", "usage_object")
+
+
+def decode_line(line: bytes) -> _Row:
+    """A JSON Lines line decoded straight into the typed row (the fast path for big logs)."""
+    return _LINE.decode(line)
 
 
 def _is_spend_log(value: Any) -> bool:
@@ -52,102 +87,119 @@ def sniff(value: Any) -> bool:
     return _is_spend_log(sample) or _is_payload(sample)
 
 
-def _truthy(value: Any) -> bool:
-    return str(value).strip().lower() in ("true", "1", "yes", "hit")
+def _json_text(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return fields.decode_json(value)
+        except json.JSONDecodeError:
+            return value
+    return value
 
 
-def _provider(row: Mapping[str, Any]) -> str:
-    provider = fields.text(row.get("custom_llm_provider"))
-    model = str(row.get("model") or "")
-    if provider is None and "/" in model:
-        provider = model.split("/", 1)[0]
+def _typed(row: dict[str, Any]) -> _Row:
+    """A decoded row (JSON page, CSV, database) as the typed row; empty cells are absent."""
+    clean = {k: _json_text(v) if k in _JSON_COLUMNS else v for k, v in row.items() if v != ""}
+    metadata = clean.get("metadata")
+    if isinstance(metadata, dict):
+        clean["metadata"] = {
+            k: _json_text(v) if k in _METADATA_JSON else v for k, v in metadata.items()
+        }
+    elif metadata is not None:
+        del clean["metadata"]
+    try:
+        return msgspec.convert(clean, _Row, strict=False)
+    except msgspec.ValidationError as exc:
+        raise BadRecord(str(exc)) from None
+
+
+def _truthy(value: bool | str | None) -> bool:
+    return value is True or str(value).strip().lower() in ("true", "1", "yes", "hit")
+
+
+def _provider(row: _Row) -> str:
+    provider = fields.text(row.custom_llm_provider)
+    if provider is None and row.model and "/" in row.model:
+        provider = row.model.split("/", 1)[0]
     return provider or "unknown"
 
 
-def _cache_tokens(metadata: Mapping[str, Any]) -> tuple[int, int]:
-    usage = metadata.get("additional_usage_values") or metadata.get("usage_object") or {}
-    usage = _json_field(usage)
-    if not isinstance(usage, dict):
-        return 0, 0
+def _cache_tokens(metadata: _Metadata) -> tuple[int, int]:
+    usage = metadata.additional_usage_values or metadata.usage_object or {}
     read = usage.get("cache_read_input_tokens") or fields.dig(
         usage, "prompt_tokens_details", "cached_tokens"
     )
     write = usage.get("cache_creation_input_tokens")
-    return fields.integer(read, "cache_read_input_tokens"), fields.integer(
-        write, "cache_creation_input_tokens"
+    return (
+        fields.integer(read, "cache_read_input_tokens"),
+        fields.integer(write, "cache_creation_input_tokens"),
     )
 
 
-def _common(row: Mapping[str, Any], metadata: Mapping[str, Any]) -> dict[str, Any]:
+def _started(row: _Row) -> datetime:
+    if isinstance(row.startTime, datetime):
+        return fields.aware(row.startTime)
+    return fields.timestamp(row.startTime, "startTime")
+
+
+def translate(row: _Row) -> UsageRecord:
+    """A SpendLogs row, or a ``StandardLoggingPayload`` (whose cache hit reuses the original
+    request's ``id``, so it is keyed by its own start time)."""
+    metadata = row.metadata or _Metadata()
+    started = _started(row)
+    cache_hit = _truthy(row.cache_hit)
+    if row.request_id:
+        key, cost = row.request_id, fields.amount(row.spend, "spend")
+        cache_hit = cache_hit or "_cache_hit" in key
+    elif row.id:
+        key, cost = row.id, fields.amount(row.response_cost, "response_cost")
+        if cache_hit:
+            key = f"{key}_cache_hit{started.timestamp():.6f}"
+    else:
+        raise BadRecord("missing field 'request_id'")
     cached, written = _cache_tokens(metadata)
-    labels = _json_field(metadata.get("spend_logs_metadata"))
-    tags = tags_from(_json_field(row.get("request_tags")))
-    if isinstance(labels, dict):
+    labels = metadata.spend_logs_metadata
+    tags = tags_from(row.request_tags)
+    if labels:
         tags += tags_from(labels)
-    return {
-        "model": str(row.get("model") or ""),
-        "provider": _provider(row),
-        "input_tokens": fields.integer(row.get("prompt_tokens"), "prompt_tokens"),
-        "cached_input_tokens": cached,
-        "cache_write_tokens": written,
-        "output_tokens": fields.integer(row.get("completion_tokens"), "completion_tokens"),
-        "team": fields.text(metadata.get("user_api_key_team_alias"))
-        or fields.text(row.get("team_id"))
-        or fields.text(metadata.get("user_api_key_team_id")),
-        "project": fields.text(labels.get("project")) if isinstance(labels, dict) else None,
-        "api_key": fields.text(metadata.get("user_api_key_alias"))
-        or fields.text(row.get("api_key"))
-        or fields.text(metadata.get("user_api_key_hash")),
-        "tags": tags,
-    }
-
-
-def spend_log(row: Mapping[str, Any]) -> UsageRecord:
-    """A ``LiteLLM_SpendLogs`` row."""
-    request_id = str(fields.require(row, "request_id"))
-    metadata = _json_field(row.get("metadata")) or {}
-    if not isinstance(metadata, dict):
-        metadata = {}
-    return UsageRecord(
-        source_key=request_id,
-        occurred_at=fields.timestamp(row.get("startTime"), "startTime"),
-        cost=fields.amount(row.get("spend"), "spend"),
-        cache_hit="_cache_hit" in request_id or _truthy(row.get("cache_hit")),
-        **_common(row, metadata),
-    )
-
-
-def logging_payload(row: Mapping[str, Any]) -> UsageRecord:
-    """A ``StandardLoggingPayload``; a cache hit is keyed by its own start time."""
-    request_id = str(fields.require(row, "id"))
-    started = fields.timestamp(row.get("startTime"), "startTime")
-    cache_hit = row.get("cache_hit") is True or _truthy(row.get("cache_hit"))
-    metadata = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
-    key = f"{request_id}_cache_hit{started.timestamp():.6f}" if cache_hit else request_id
     return UsageRecord(
         source_key=key,
         occurred_at=started,
-        cost=fields.amount(row.get("response_cost"), "response_cost"),
+        model=row.model or "",
+        provider=_provider(row),
+        input_tokens=fields.integer(row.prompt_tokens, "prompt_tokens"),
+        cached_input_tokens=cached,
+        cache_write_tokens=written,
+        output_tokens=fields.integer(row.completion_tokens, "completion_tokens"),
+        cost=cost,
         cache_hit=cache_hit,
-        **_common(row, metadata or {}),
+        team=fields.text(metadata.user_api_key_team_alias)
+        or fields.text(row.team_id)
+        or fields.text(metadata.user_api_key_team_id),
+        project=fields.text(labels.get("project")) if labels else None,
+        api_key=fields.text(metadata.user_api_key_alias)
+        or fields.text(row.api_key)
+        or fields.text(metadata.user_api_key_hash),
+        tags=tags,
     )
 
 
 def _record(row: Any) -> UsageRecord:
-    if _is_payload(row) and not _is_spend_log(row):
-        return logging_payload(row)
     if not isinstance(row, dict):
-        raise fields.BadRecord("not a LiteLLM spend log row")
-    return spend_log(row)
+        raise BadRecord("not a LiteLLM spend log row")
+    return translate(_typed(row))
 
 
 def parse(value: Any, location: str, context: ReadContext) -> Iterator[ParseResult]:
+    if isinstance(value, _Row):  # a JSON line, decoded by decode_line
+        try:
+            yield Parsed(location, translate(value), value)
+            return
+        except (BadRecord, ValueError, TypeError, AttributeError):
+            value = msgspec.to_builtins(value)  # the dict path says why, in its words
     rows = _rows_of(value)
     if rows is None:
         yield parse_one(location, value, _record)
         return
-    if isinstance(value, dict) and not rows:
-        return  # an empty page
     for index, row in enumerate(rows):
         where = f"{location} data[{index}]" if isinstance(value, dict) else f"{location} [{index}]"
         if not isinstance(row, dict):
@@ -156,4 +208,4 @@ def parse(value: Any, location: str, context: ReadContext) -> Iterator[ParseResu
         yield parse_one(where, row, _record)
 
 
-FORMAT = Format(name="litellm", layer="gateway", sniff=sniff, parse=parse)
+FORMAT = Format(name="litellm", layer="gateway", sniff=sniff, parse=parse, decode_line=decode_line)
