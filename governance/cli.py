@@ -16,6 +16,7 @@ from governance.bootstrap import Governance, bootstrap
 from governance.config import find_config_path, starter_config_text
 from governance.domain.money import format_money, money_str
 from governance.exceptions import ConfigError, GovernanceError
+from governance.ingest import pull as pull_service
 from governance.ingest import quarantine as quarantined
 from governance.ingest import reprice as repricing
 from governance.ingest import service as ingest_service
@@ -60,6 +61,37 @@ def _ready(ctx: click.Context) -> Governance:
 
 def _echo_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2))
+
+
+def _counts_table(document: dict[str, Any], first: tuple[str, str] = ("file", "path")) -> str:
+    """The table of an `ingest --json` document: one row per entry, then the total.
+
+    ``first`` is the header and the entry key of the first column.
+    """
+    currency = document["currency"]
+    header, key = first
+    rows = [
+        [
+            f[key],
+            f["format"] or "?",
+            f"{f['read']:,}",
+            f"{f['added']:,}",
+            f"{f['duplicates']:,}",
+            f"{f['quarantined']:,}",
+            format_money(Decimal(f["cost"]), currency),
+        ]
+        for f in document["files"]
+    ]
+    rows.append(
+        [
+            "total",
+            "",
+            *(f"{document[k]:,}" for k in ("read", "added", "duplicates", "quarantined")),
+            format_money(Decimal(document["cost"]), currency),
+        ]
+    )
+    headers = [header, "format", "read", "added", "duplicates", "quarantined", "cost"]
+    return table(headers, rows, right=(2, 3, 4, 5, 6))
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -239,29 +271,7 @@ def ingest(
     if as_json:
         _echo_json(document)
     else:
-        currency = document["currency"]
-        rows = [
-            [
-                f["path"],
-                f["format"] or "?",
-                f"{f['read']:,}",
-                f"{f['added']:,}",
-                f"{f['duplicates']:,}",
-                f"{f['quarantined']:,}",
-                format_money(Decimal(f["cost"]), currency),
-            ]
-            for f in document["files"]
-        ]
-        rows.append(
-            [
-                "total",
-                "",
-                *(f"{document[k]:,}" for k in ("read", "added", "duplicates", "quarantined")),
-                format_money(Decimal(document["cost"]), currency),
-            ]
-        )
-        headers = ["file", "format", "read", "added", "duplicates", "quarantined", "cost"]
-        click.echo(table(headers, rows, right=(2, 3, 4, 5, 6)))
+        click.echo(_counts_table(document))
     errors = [f"{f['path']}: {f['error']}" for f in document["files"] if "error" in f]
     if errors:
         raise click.ClickException("; ".join(errors))
@@ -385,3 +395,102 @@ def reprice(ctx: click.Context, since: datetime | None, as_json: bool) -> None:
             f"priced {report.priced} of {report.examined} unpriced rows, adding "
             f"{format_money(report.cost, currency)}"
         )
+
+
+@main.command()
+@click.option("--source", "source_name", metavar="NAME", help="Only this [[sources]] entry.")
+@json_option
+@click.pass_context
+def pull(ctx: click.Context, source_name: str | None, as_json: bool) -> None:
+    """Pull the API and database sources once: billing buckets (revised ones replace their old
+    values) and new LiteLLM spend logs. A source that fails does not stop the others.
+
+    Example:
+
+        governance pull --source openai-billing
+    """
+    app = _ready(ctx)
+    reports = pull_service.pull(app, source_name)
+    if not reports:
+        click.echo("no source to pull: add a [[sources]] entry with a url and a pulled format")
+        return
+    document = pull_service.pull_document(reports, app.config.budget.currency)
+    if as_json:
+        _echo_json(document)
+    else:
+        click.echo(_counts_table(document, ("source", "source")))
+    failed = pull_service.failures(reports)
+    if failed:
+        raise click.ClickException("\n".join(failed))
+
+
+@main.command()
+@period_option
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the files (default: demo/ next to the config file).",
+)
+@click.option(
+    "--seed", type=int, default=2026, show_default=True, help="Another seed, another month."
+)
+@json_option
+@click.pass_context
+def demo(
+    ctx: click.Context, period: str | None, directory: Path | None, seed: int, as_json: bool
+) -> None:
+    """Write a month of a made-up company's LLM traffic in the producers' real formats, then
+    ingest it: LiteLLM gateway logs, OpenAI and Anthropic cost pages, a Google Cloud FOCUS export.
+
+    The current period is written up to now, a past --period whole. Its batch category overspends
+    from mid-month. Running it again with the same seed adds nothing.
+
+    Example:
+
+        governance init && governance demo && governance status
+    """
+    # Imported here: only this command needs the demo's modules.
+    import time
+
+    from governance.demo import run_demo
+
+    app = _ready(ctx)
+    started = time.perf_counter()
+    result = run_demo(app, directory, period, seed)
+    document = ingest_service.report_document(result.reports, app.config.budget.currency)
+    seconds = time.perf_counter() - started
+    where = {
+        "start": reports.rfc3339(result.period.start),
+        "end": reports.rfc3339(result.period.end),
+    }
+    if as_json:
+        where["until"] = reports.rfc3339(result.until)
+        _echo_json(
+            {
+                "dir": str(result.directory),
+                "period": where,
+                "files": len(result.files),
+                "ingest": document,
+            }
+        )
+    else:
+        base = result.directory.resolve()
+        shown = [
+            {**f, "path": str(Path(f["path"]).relative_to(base))}
+            if Path(f["path"]).is_relative_to(base)
+            else f
+            for f in document["files"]
+        ]
+        until = reports.rfc3339(result.until)
+        click.echo(
+            f"{result.period.label} up to {until}: {len(result.files)} files in"
+            f" {result.directory} ({result.changed} written, the others unchanged)"
+        )
+        click.echo(_counts_table({**document, "files": shown}))
+        click.echo(
+            f"done in {seconds:.1f}s; see `governance status` and `governance spend --by team`"
+        )
+    errors = [f"{f['path']}: {f['error']}" for f in document["files"] if "error" in f]
+    if errors:
+        raise click.ClickException("; ".join(errors))

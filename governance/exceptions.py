@@ -4,6 +4,7 @@ GovernanceError
  ├── ConfigError          the config file is missing, unreadable or invalid (lists every problem)
  ├── LedgerError          the ledger cannot be reached, or is not at the current schema
  │    └── DatabaseUnavailable   the database did not answer (retry later)
+ ├── SourceUnavailable    a source's API or database did not answer, retries spent (retry later)
  └── UsageError           a request that cannot be met as asked (bad period, unknown name)
 
 Third-party errors (SQLAlchemy, pydantic, tomllib) are translated into these once, where they
@@ -48,6 +49,11 @@ class LedgerError(GovernanceError):
 
 class DatabaseUnavailable(LedgerError):
     """The database did not answer; the operation may succeed if retried."""
+
+
+class SourceUnavailable(GovernanceError):
+    """A source's API or database did not answer (down, rate limited, dropped the connection);
+    a later pull may succeed. A refusal that retrying cannot cure (bad key) is a UsageError."""
 
 
 class UsageError(GovernanceError):

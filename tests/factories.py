@@ -48,3 +48,52 @@ def ledger_row(**overrides: Any) -> dict[str, Any]:
 def insert_rows(engine: Engine, rows: list[dict[str, Any]]) -> None:
     with engine.begin() as conn:
         conn.execute(ledger.insert(), rows)
+
+
+def rollups_match_ledger(engine: Engine) -> None:
+    """Assert that both rollups hold exactly the ledger's sums, computed here independently."""
+    from collections import defaultdict
+
+    from sqlalchemy import select
+
+    from governance.ledger.tables import rollup_daily, rollup_hourly
+
+    want_hourly: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0])
+    want_daily: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0, 0, 0, 0])
+    with engine.connect() as conn:
+        for row in conn.execute(select(ledger)).mappings():
+            at = row["occurred_at"]
+            hour = (at.replace(minute=0, second=0, microsecond=0), row["provider"], row["layer"],
+                    row["category"])  # fmt: skip
+            sums = want_hourly[hour]
+            sums[0] += row["cost"]
+            sums[1] += row["requests"]
+            sums[2] += 1
+            day = (at.date(), row["provider"], row["layer"], row["category"], row["tier"],
+                   row["model"], row["team"] or "")  # fmt: skip
+            totals = want_daily[day]
+            totals[0] += row["cost"]
+            totals[1] += row["requests"]
+            totals[2] += row["input_tokens"]
+            totals[3] += row["output_tokens"]
+            totals[4] += 1
+            totals[5] += row["cost_basis"] == "unpriced"
+        hourly = {
+            (r.hour, r.provider, r.layer, r.category): [r.cost, r.requests, r.rows]
+            for r in conn.execute(select(rollup_hourly))
+            if r.rows != 0
+        }
+        daily = {
+            (r.day, r.provider, r.layer, r.category, r.tier, r.model, r.team): [
+                r.cost,
+                r.requests,
+                r.input_tokens,
+                r.output_tokens,
+                r.rows,
+                r.unpriced,
+            ]
+            for r in conn.execute(select(rollup_daily))
+            if r.rows != 0
+        }
+    assert hourly == dict(want_hourly)
+    assert daily == dict(want_daily)

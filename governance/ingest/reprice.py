@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from governance.domain.usage import BadRecord, LedgerRules, Tokens, in_budget_currency
 from governance.ledger.errors import translate_db_errors
+from governance.ledger.rollups import RollupDelta
 from governance.ledger.tables import ledger
 
 _BATCH = 1000
@@ -30,16 +31,7 @@ def reprice(engine: Engine, rules: LedgerRules, since: datetime | None = None) -
     last_id = 0
     while True:
         query = (
-            select(
-                ledger.c.id,
-                ledger.c.model,
-                ledger.c.provider,
-                ledger.c.occurred_at,
-                ledger.c.input_tokens,
-                ledger.c.cached_input_tokens,
-                ledger.c.cache_write_tokens,
-                ledger.c.output_tokens,
-            )
+            select(ledger)
             .where(ledger.c.cost_basis == "unpriced", ledger.c.id > last_id)
             .order_by(ledger.c.id)
             .limit(_BATCH)
@@ -47,29 +39,30 @@ def reprice(engine: Engine, rules: LedgerRules, since: datetime | None = None) -
         if since is not None:
             query = query.where(ledger.c.occurred_at >= since)
         with translate_db_errors(engine), engine.begin() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(query).mappings().all()
             if not rows:
                 return report
+            rollup = RollupDelta()
             for row in rows:
                 report.examined += 1
                 tokens = Tokens(
-                    row.input_tokens,
-                    row.cached_input_tokens,
-                    row.cache_write_tokens,
-                    row.output_tokens,
+                    row["input_tokens"],
+                    row["cached_input_tokens"],
+                    row["cache_write_tokens"],
+                    row["output_tokens"],
                 )
-                priced = rules.price(row.model, row.provider, tokens, row.occurred_at)
+                priced = rules.price(row["model"], row["provider"], tokens, row["occurred_at"])
                 if priced is None:
                     continue
                 try:
                     money = in_budget_currency(*priced, rules)
                 except BadRecord:
                     continue  # priced in a currency without an [fx] rate: stays unpriced
-                conn.execute(
-                    update(ledger)
-                    .where(ledger.c.id == row.id)
-                    .values({**money, "cost_basis": "priced"})
-                )
+                repriced = {**money, "cost_basis": "priced"}
+                conn.execute(update(ledger).where(ledger.c.id == row["id"]).values(repriced))
+                rollup.add(dict(row), -1)
+                rollup.add({**row, **repriced})
                 report.priced += 1
-                report.cost += money["cost"]  # type: ignore[operator]
-        last_id = rows[-1].id
+                report.cost += Decimal(str(money["cost"]))
+            rollup.flush(conn)
+        last_id = rows[-1]["id"]

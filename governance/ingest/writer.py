@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from governance.ingest.bulk import bulk_insert
 from governance.ledger.errors import translate_db_errors
+from governance.ledger.rollups import RollupDelta
 from governance.ledger.tables import ingest_runs, ledger, quarantine, source_cursors
 from governance.sources.base import Rejected
 from governance.sources.registry import Layer
@@ -35,6 +36,8 @@ _REVISABLE = (
     "original_cost",
     "currency",
 )
+# What the rollups need of an old row to take it back out, beyond the revisable values.
+_ROLLUP_DIMENSIONS = ("occurred_at", "provider", "team", "cost_basis")
 _KEY_CHUNK = 500  # keys per IN (...) lookup; well under every driver's parameter limit
 
 
@@ -120,6 +123,7 @@ class BatchWriter:
         self, conn: Connection, rows: Sequence[dict[str, Any]], counts: Counts, now: datetime
     ) -> None:
         revisable = self.layer == "billing"
+        rollup = RollupDelta()
         latest: dict[str, dict[str, Any]] = {}
         for row in rows:
             if row["source_key"] in latest and not revisable:
@@ -138,6 +142,9 @@ class BatchWriter:
                 savepoint.commit()
                 counts.added += inserted
                 counts.cost += sum((row["cost"] for row in latest.values()), Decimal(0))
+                for row in latest.values():
+                    rollup.add(row | extra)
+                rollup.flush(conn)
                 return
             savepoint.rollback()
         existing = self._existing(conn, list(latest))
@@ -154,24 +161,37 @@ class BatchWriter:
                 )
                 counts.added += 1
                 counts.cost += row["cost"] - old["cost"]
+                rollup.add({**old, "layer": self.layer}, -1)
+                rollup.add(row | extra)
             else:
                 counts.duplicates += 1
         if new:
             inserted = bulk_insert(conn, new)
-            counts.added += inserted
-            counts.duplicates += len(new) - inserted  # another process wrote them meanwhile
+            if inserted < len(new):  # another process wrote some meanwhile: count ours only
+                ours = self._existing(conn, [row["source_key"] for row in new], self.run_id)
+                counts.duplicates += len(new) - len(ours)
+                new = [row for row in new if row["source_key"] in ours]
+            counts.added += len(new)
             counts.cost += sum((row["cost"] for row in new), Decimal(0))
+            for row in new:
+                rollup.add(row)
+        rollup.flush(conn)
 
-    def _existing(self, conn: Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
+    def _existing(
+        self, conn: Connection, keys: list[str], run_id: int | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """The ledger's rows of this source among ``keys`` (only those ``run_id`` wrote)."""
         columns = [ledger.c.source_key]
         if self.layer == "billing":
-            columns += [ledger.c[name] for name in _REVISABLE]
+            columns += [ledger.c[name] for name in (*_REVISABLE, *_ROLLUP_DIMENSIONS)]
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(keys), _KEY_CHUNK):
-            chunk = keys[start : start + _KEY_CHUNK]
             query = select(*columns).where(
-                ledger.c.source == self.source, ledger.c.source_key.in_(chunk)
+                ledger.c.source == self.source,
+                ledger.c.source_key.in_(keys[start : start + _KEY_CHUNK]),
             )
+            if run_id is not None:
+                query = query.where(ledger.c.run_id == run_id)
             for record in conn.execute(query).mappings():
                 found[record["source_key"]] = dict(record)
         return found

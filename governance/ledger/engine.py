@@ -33,6 +33,9 @@ def display_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite opens transactions itself, lazily, so a first SAVEPOINT would start one and its
+    # RELEASE commit it: half a batch. We take over: no implicit BEGIN, ours on "begin" below.
+    dbapi_connection.isolation_level = None
     # WAL lets the dashboard read while an ingest writes; the busy timeout rides out short locks.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -40,6 +43,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str, *, create_dirs: bool = False) -> Engine:
@@ -51,5 +58,6 @@ def make_engine(url: str, *, create_dirs: bool = False) -> Engine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(parsed, pool_pre_ping=True)

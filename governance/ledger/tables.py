@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -104,4 +105,96 @@ source_cursors = Table(
     Column("stream", String(1000), primary_key=True),  # a file path or an API endpoint
     Column("position", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Rollups, kept in the same transaction as every ledger write: evaluation and the dashboard
+# read these, never the ledger, so their cost does not grow with it.
+rollup_hourly = Table(
+    "rollup_hourly",
+    metadata,
+    Column("hour", UTCDateTime, primary_key=True),  # UTC, on the hour
+    Column("provider", String(64), primary_key=True),
+    Column("layer", String(8), primary_key=True),
+    Column("category", String(64), primary_key=True),
+    Column("cost", Money, nullable=False),
+    Column("requests", BigInteger, nullable=False),
+    Column("rows", BigInteger, nullable=False),
+)
+
+rollup_daily = Table(
+    "rollup_daily",
+    metadata,
+    Column("day", Date, primary_key=True),  # UTC day
+    Column("provider", String(64), primary_key=True),
+    Column("layer", String(8), primary_key=True),
+    Column("category", String(64), primary_key=True),
+    Column("tier", String(32), primary_key=True),
+    Column("model", String(255), primary_key=True),
+    Column("team", String(255), primary_key=True),  # "" when the row has none
+    Column("cost", Money, nullable=False),
+    Column("requests", BigInteger, nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("rows", BigInteger, nullable=False),
+    Column("unpriced", BigInteger, nullable=False),  # rows with cost_basis unpriced
+)
+
+evaluations = Table(
+    "evaluations",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("period", String(7), nullable=False),
+    Column("as_of", UTCDateTime, nullable=False),
+    Column("evaluated_at", UTCDateTime, nullable=False),
+    Column("config_hash", String(64), nullable=False),
+    Column("inputs", JSON, nullable=False),  # per category: allocation, spend, forecast...
+    Column("directives_version", String(40), nullable=False),
+    Index(None, "period", "as_of"),
+)
+
+crossings = Table(
+    "crossings",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("period", String(7), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("basis", String(8), nullable=False),
+    Column("crossed_at", UTCDateTime, nullable=False),
+    Column("value", Money, nullable=False),
+    Column("allocation", Money, nullable=False),
+    Column("evaluation_id", IdType, ForeignKey("evaluations.id"), nullable=False),
+    UniqueConstraint("period", "category", "level", "basis"),
+)
+
+directives = Table(
+    "directives",
+    metadata,
+    Column("id", String(200), primary_key=True),  # period/category/from-to
+    Column("period", String(7), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("from_tier", String(32), nullable=False),
+    Column("to_tier", String(32), nullable=False),
+    Column("trigger", JSON, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("substitutes", JSON, nullable=False),
+    Column("effective_from", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("status", String(12), nullable=False),  # active | lifted | expired | revoked
+    Column("ended_at", UTCDateTime),
+    Column("revoked_by", String(200)),
+    Column("revoke_reason", Text),
+    Column("evaluation_id", IdType, ForeignKey("evaluations.id"), nullable=False),
+    Index(None, "status", "period"),
+)
+
+# Each published directive document, newest last: what GET /directives serves.
+directive_versions = Table(
+    "directive_versions",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("version", String(40), nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("published_at", UTCDateTime, nullable=False),
 )

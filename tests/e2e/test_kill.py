@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from governance.config import starter_config_text
 from governance.ledger.tables import ledger, metadata, quarantine
+from tests.factories import rollups_match_ledger
 
 ROWS = 20_000
 BATCH = 150
@@ -113,3 +114,4 @@ def test_sigkill_at_random_points_loses_and_doubles_nothing(
     finished = subprocess.run(_command(log), env=env, check=True, capture_output=True, text=True)
     assert "total" in finished.stdout
     assert _snapshot(ledger_engine) == expected
+    rollups_match_ledger(ledger_engine)

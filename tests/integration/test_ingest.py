@@ -18,7 +18,7 @@ from governance.ingest.service import ingest, report_document
 from governance.ingest.writer import BatchWriter, start_run
 from governance.ledger.tables import ledger, quarantine
 from governance.sources.base import ReadContext
-from tests.factories import ledger_row
+from tests.factories import ledger_row, rollups_match_ledger
 from tests.integration.conftest import NOW, AppFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -85,6 +85,7 @@ def test_re_ingesting_adds_nothing(make_app: AppFactory, tmp_path: Path) -> None
     copy = tmp_path / "copy.jsonl"
     shutil.copy(SPEND_LOGS, copy)
     copied = _doc(app, [copy])
+    rollups_match_ledger(app.engine)
     assert (copied["read"], copied["added"], copied["duplicates"], copied["cost"]) == (
         4,
         0,
@@ -133,6 +134,7 @@ def test_appended_files_resume_and_replaced_files_restart(
     replaced = _doc(app, [log])
     assert (replaced["read"], replaced["added"], replaced["duplicates"]) == (2, 1, 1)
     assert sorted(_ledger(app.engine)) == ["a", "b", "c", "d", "e"]
+    rollups_match_ledger(app.engine)
 
 
 def test_bad_records_are_quarantined_once_with_where_and_why(
@@ -201,6 +203,7 @@ mapping = {{ id = "id", time = "when", model = "model", cost = "cost", currency 
     assert (report.retried, report.released, report.held) == (1, 1, 0)
     assert _ledger(fixed.engine)["r1"][0] == Decimal("12.5")
     assert _held(fixed.engine) == 0
+    rollups_match_ledger(fixed.engine)
 
 
 def test_reprice_prices_rows_once_a_price_exists(make_app: AppFactory, tmp_path: Path) -> None:
@@ -214,6 +217,7 @@ def test_reprice_prices_rows_once_a_price_exists(make_app: AppFactory, tmp_path:
     report = reprice(priced.engine, priced.ledger_rules())
     assert (report.examined, report.priced) == (1, 1)
     assert _ledger(priced.engine)["x"][:2] == (Decimal("0.00002"), "priced")
+    rollups_match_ledger(priced.engine)
 
 
 def test_a_revised_billing_bucket_replaces_its_old_values(ledger_engine: Engine) -> None:
@@ -239,3 +243,4 @@ def test_a_revised_billing_bucket_replaces_its_old_values(ledger_engine: Engine)
             .all()
         )
     assert costs == [Decimal("12.50")]
+    rollups_match_ledger(ledger_engine)
