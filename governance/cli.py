@@ -24,7 +24,7 @@ from governance.ingest.quarantine import item_json
 from governance.ingest.runner import DEFAULT_BATCH
 from governance.ledger import migrate
 from governance.ledger.engine import display_url
-from governance.ledger.queries import DIMENSIONS, Dimension
+from governance.ledger.spend_view import DIMENSIONS, Dimension
 from governance.sources.base import ReadContext
 from governance.textout import table
 
@@ -212,7 +212,7 @@ def spend(ctx: click.Context, by: str, period: str | None, as_json: bool) -> Non
     """
     app = _ready(ctx)
     document = reports.spend_document(
-        app.config, app.engine, cast(Dimension, by), app.period(period)
+        app.config, app.engine, cast(Dimension, by), app.period(period), app.clock()
     )
     if as_json:
         _echo_json(document)

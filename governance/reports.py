@@ -12,7 +12,7 @@ from governance.config import Config
 from governance.domain.budget import allocation, percent_used
 from governance.domain.money import money_str
 from governance.domain.periods import Period
-from governance.ledger import queries
+from governance.ledger import spend_view
 from governance.ledger.errors import translate_db_errors
 
 JSON = dict[str, Any]
@@ -43,7 +43,9 @@ def status_document(config: Config, engine: Engine, period: Period, now: datetim
     """Each category's share, allocation, spend, percent used and forecast for ``period``."""
     as_of = min(now, period.end)
     with translate_db_errors(engine), engine.connect() as conn:
-        spent = queries.spend_by_category(conn, period.start, period.end)
+        spent = {
+            name: c.total for name, c in spend_view.category_spend(conn, period, as_of).items()
+        }
     budget = config.budget.amount
     names = list(config.categories) + sorted(set(spent) - set(config.categories))
     categories: list[JSON] = []
@@ -76,10 +78,12 @@ def status_document(config: Config, engine: Engine, period: Period, now: datetim
     }
 
 
-def spend_document(config: Config, engine: Engine, by: queries.Dimension, period: Period) -> JSON:
-    """Spend of ``period`` grouped by one dimension, rows by cost descending."""
+def spend_document(
+    config: Config, engine: Engine, by: spend_view.Dimension, period: Period, now: datetime
+) -> JSON:
+    """Budget spend of ``period`` (up to ``now``) grouped by one dimension, by cost descending."""
     with translate_db_errors(engine), engine.connect() as conn:
-        rows = queries.spend_by(conn, by, period.start, period.end, config.budget.timezone)
+        rows = spend_view.spend_by(conn, by, period, min(now, period.end))
     return {
         "period": _period_json(period),
         "by": by,

@@ -46,8 +46,15 @@ def ledger_row(**overrides: Any) -> dict[str, Any]:
 
 
 def insert_rows(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    """Write rows as the ingest does: the ledger and its rollups in one transaction."""
+    from governance.ledger.rollups import RollupDelta
+
+    rollup = RollupDelta()
+    for row in rows:
+        rollup.add(row)
     with engine.begin() as conn:
         conn.execute(ledger.insert(), rows)
+        rollup.flush(conn)
 
 
 def rollups_match_ledger(engine: Engine) -> None:

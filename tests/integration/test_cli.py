@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from governance.cli import main
 from tests.factories import insert_rows, ledger_row
 
-NOV = datetime(2026, 11, 1, tzinfo=UTC)
+OCT_10 = datetime(2026, 10, 10, 12, 0, tzinfo=UTC)  # a past month: spend up to now is all of it
 
 
 @pytest.fixture
@@ -126,16 +126,28 @@ def test_spend_by_model_and_by_day(ledger_cli: Engine) -> None:
     insert_rows(
         ledger_cli,
         [
-            ledger_row(model="gpt-4o", cost=Decimal("3"), input_tokens=10, output_tokens=1),
-            ledger_row(model="gpt-4o", cost=Decimal("4"), input_tokens=20, output_tokens=2),
+            ledger_row(
+                model="gpt-4o",
+                cost=Decimal("3"),
+                input_tokens=10,
+                output_tokens=1,
+                occurred_at=OCT_10,
+            ),
+            ledger_row(
+                model="gpt-4o",
+                cost=Decimal("4"),
+                input_tokens=20,
+                output_tokens=2,
+                occurred_at=OCT_10,
+            ),
             ledger_row(
                 model="claude-3-5-haiku",
                 cost=Decimal("5"),
-                occurred_at=datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC),
+                occurred_at=datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC),
             ),
         ],
     )
-    document = json.loads(run("spend", "--by", "model", "--period", "2026-11", "--json").output)
+    document = json.loads(run("spend", "--by", "model", "--period", "2026-10", "--json").output)
     assert document["total"] == "12.00"
     assert document["by"] == "model"
     assert document["rows"] == [
@@ -148,12 +160,12 @@ def test_spend_by_model_and_by_day(ledger_cli: Engine) -> None:
             "output_tokens": 50,
         },
     ]
-    days = json.loads(run("spend", "--by", "day", "--period", "2026-11", "--json").output)
+    days = json.loads(run("spend", "--by", "day", "--period", "2026-10", "--json").output)
     assert [(r["key"], r["cost"]) for r in days["rows"]] == [
-        ("2026-11-10", "7.00"),
-        ("2026-11-30", "5.00"),
+        ("2026-10-10", "7.00"),
+        ("2026-10-31", "5.00"),
     ]
-    assert "claude-3-5-haiku" in run("spend", "--by", "model", "--period", "2026-11").output
+    assert "claude-3-5-haiku" in run("spend", "--by", "model", "--period", "2026-10").output
 
 
 def test_user_errors_are_one_line_and_exit_1(workdir: Path) -> None:

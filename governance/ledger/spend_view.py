@@ -1,0 +1,170 @@
+"""Budget spend of a period, read from the rollups (never a ledger scan), billing replacing the
+gateway's figures per provider and UTC day (``governance.domain.attribution``).
+
+Times are hour-grained: the rollups' hours before ``as_of``'s hour, plus that hour's rows
+before ``as_of`` from the ledger (a bounded, indexed read), so a past moment replays exactly.
+A period edge that is not on the hour (time zones at :30 or :45) counts whole hours.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Final, Literal, cast
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from governance.domain.attribution import Entry, budget_spend
+from governance.domain.periods import Period, local_day
+from governance.ledger.tables import ledger, rollup_daily, rollup_hourly
+from governance.ledger.types import Money
+
+Dimension = Literal["tier", "category", "model", "team", "provider", "day"]
+DIMENSIONS: Final[tuple[str, ...]] = ("tier", "category", "model", "team", "provider", "day")
+
+
+def _hour(instant: datetime) -> datetime:
+    return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class CategorySpend:
+    """A category's budget spend in the period so far, and per local day (day 1 first)."""
+
+    total: Decimal = Decimal(0)
+    daily: list[Decimal] = field(default_factory=list)
+    requests: int = 0
+
+
+def _hourly_entries(conn: Connection, since: datetime, until: datetime) -> list[Entry]:
+    """Entries keyed (hour, category) for ``[since, until)``; ``since`` on a day boundary."""
+    whole = _hour(until)
+    entries = [
+        Entry(r.hour.date(), r.provider, r.layer, (r.hour, r.category), r.cost, int(r.requests))
+        for r in conn.execute(
+            select(rollup_hourly).where(rollup_hourly.c.hour >= since, rollup_hourly.c.hour < whole)
+        )
+    ]
+    partial = (
+        select(
+            ledger.c.provider,
+            ledger.c.layer,
+            ledger.c.category,
+            func.sum(ledger.c.cost, type_=Money()),
+            func.sum(ledger.c.requests),
+        )
+        .where(ledger.c.occurred_at >= max(whole, since), ledger.c.occurred_at < until)
+        .group_by(ledger.c.provider, ledger.c.layer, ledger.c.category)
+    )
+    for provider, layer, category, cost, requests in conn.execute(partial):
+        entries.append(Entry(whole.date(), provider, layer, (whole, category), cost, int(requests)))
+    return entries
+
+
+def _day_start(instant: datetime) -> datetime:
+    return instant.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _elapsed_local_days(period: Period, until: datetime) -> int:
+    """Local days of the period begun before ``until`` (today included)."""
+    if until <= period.start:
+        return 0
+    last = local_day(until - timedelta(microseconds=1), period.timezone)
+    return (last - local_day(period.start, period.timezone)).days + 1
+
+
+def _hour_and_category(entry: Entry) -> tuple[datetime, str]:
+    return cast(tuple[datetime, str], entry.key)
+
+
+def category_spend(conn: Connection, period: Period, as_of: datetime) -> dict[str, CategorySpend]:
+    """Each category's budget spend in ``[period.start, as_of)``, in total and per local day."""
+    until = min(as_of, period.end)
+    days = _elapsed_local_days(period, until)
+    first_day = local_day(period.start, period.timezone)
+    result: dict[str, CategorySpend] = defaultdict(lambda: CategorySpend(daily=[Decimal(0)] * days))
+    # Whole UTC days from the first, so that a bill's day is weighed against all its traffic.
+    entries = _hourly_entries(conn, _day_start(period.start), until)
+    for entry in budget_spend(entries):
+        hour, category = _hour_and_category(entry)
+        if hour < _hour(period.start):
+            continue
+        spend = result[category]
+        spend.total += entry.cost
+        spend.requests += entry.requests
+        index = (local_day(hour, period.timezone) - first_day).days
+        if 0 <= index < days:
+            spend.daily[index] += entry.cost
+    return dict(result)
+
+
+@dataclass(frozen=True)
+class SpendRow:
+    key: str | None
+    cost: Decimal
+    requests: int
+    input_tokens: int
+    output_tokens: int
+
+
+def spend_by(conn: Connection, by: Dimension, period: Period, as_of: datetime) -> list[SpendRow]:
+    """Budget spend grouped by one dimension, by cost descending. ``category`` and ``day`` (local
+    days) follow the hourly view; tier, model, team and provider the daily rollup's UTC days."""
+    if by in ("category", "day"):
+        return _from_hourly(conn, by, period, as_of)
+    until = min(as_of, period.end)
+    query = select(rollup_daily).where(
+        rollup_daily.c.day >= period.start.astimezone(UTC).date(),
+        rollup_daily.c.day < until.astimezone(UTC).date() + timedelta(days=1),
+    )
+    entries = [
+        Entry(
+            r.day,
+            r.provider,
+            r.layer,
+            getattr(r, by) or None,
+            r.cost,
+            int(r.requests),
+            int(r.input_tokens),
+            int(r.output_tokens),
+        )
+        for r in conn.execute(query)
+        if _day_in(r.day, period, until)
+    ]
+    return _rows(budget_spend(entries))
+
+
+def _day_in(day: date, period: Period, until: datetime) -> bool:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return period.start <= start < until
+
+
+def _from_hourly(
+    conn: Connection, by: Dimension, period: Period, as_of: datetime
+) -> list[SpendRow]:
+    until = min(as_of, period.end)
+    entries: list[Entry] = []
+    for entry in budget_spend(_hourly_entries(conn, _day_start(period.start), until)):
+        hour, category = _hour_and_category(entry)
+        if hour < _hour(period.start):
+            continue
+        key: Any = category if by == "category" else local_day(hour, period.timezone).isoformat()
+        entries.append(
+            Entry(entry.day, entry.provider, entry.layer, key, entry.cost, entry.requests)
+        )
+    return _rows(entries)
+
+
+def _rows(entries: list[Entry]) -> list[SpendRow]:
+    grouped: dict[Any, list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0, 0])
+    for e in entries:
+        sums = grouped[e.key]
+        sums[0] += e.cost
+        sums[1] += e.requests
+        sums[2] += e.input_tokens
+        sums[3] += e.output_tokens
+    rows = [SpendRow(key, *sums) for key, sums in grouped.items()]
+    return sorted(rows, key=lambda r: (-r.cost, r.key or ""))

@@ -1,0 +1,66 @@
+"""The spend view on real ledgers: billing replaces the gateway per provider-day, exactly, and a
+moment inside an hour replays exactly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy.engine import Engine
+
+from governance.domain.periods import period_for_label
+from governance.ledger.spend_view import category_spend, spend_by
+from tests.factories import insert_rows, ledger_row
+
+OCT = period_for_label("2026-10", "UTC")
+DAY = datetime(2026, 10, 7, tzinfo=UTC)
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return DAY.replace(hour=hour, minute=minute)
+
+
+def test_billing_replaces_gateway_spend_per_provider_day(ledger_engine: Engine) -> None:
+    insert_rows(
+        ledger_engine,
+        [
+            ledger_row(provider="openai", category="batch", cost=Decimal("30"), occurred_at=at(9)),
+            ledger_row(provider="openai", category="critical", cost=Decimal("10"), occurred_at=at(15)),
+            ledger_row(layer="billing", source="openai-costs", provider="openai", category="standard",
+                       cost=Decimal("44"), occurred_at=at(0), requests=0),
+            ledger_row(provider="anthropic", category="batch", cost=Decimal("5"), occurred_at=at(11)),
+            ledger_row(layer="billing", source="focus", provider="google", category="standard",
+                       cost=Decimal("12"), occurred_at=at(0), requests=0),
+        ],
+    )  # fmt: skip
+    with ledger_engine.connect() as conn:
+        spent = category_spend(conn, OCT, OCT.end)
+        by_provider = {r.key: r.cost for r in spend_by(conn, "provider", OCT, OCT.end)}
+        by_day = spend_by(conn, "day", OCT, OCT.end)
+    assert {name: c.total for name, c in spent.items()} == {
+        "batch": Decimal("38"),
+        "critical": Decimal("11"),
+        "standard": Decimal("12"),
+    }
+    assert spent["batch"].daily[6] == Decimal("38") and len(spent["batch"].daily) == 31
+    assert by_provider == {
+        "openai": Decimal("44"),
+        "google": Decimal("12"),
+        "anthropic": Decimal("5"),
+    }
+    assert [(r.key, r.cost) for r in by_day] == [("2026-10-07", Decimal("61"))]
+
+
+def test_a_moment_inside_an_hour_counts_only_what_came_before(ledger_engine: Engine) -> None:
+    insert_rows(
+        ledger_engine,
+        [
+            ledger_row(cost=Decimal("1"), occurred_at=at(10, 15)),
+            ledger_row(cost=Decimal("2"), occurred_at=at(10, 45)),
+            ledger_row(cost=Decimal("4"), occurred_at=at(9, 59)),
+        ],
+    )
+    with ledger_engine.connect() as conn:
+        assert category_spend(conn, OCT, at(10, 30))["standard"].total == Decimal("5")
+        assert category_spend(conn, OCT, at(10))["standard"].total == Decimal("4")
+        assert category_spend(conn, OCT, at(11))["standard"].total == Decimal("7")
