@@ -21,16 +21,20 @@ def at(hour: int, minute: int = 0) -> datetime:
 
 
 def test_billing_replaces_gateway_spend_per_provider_day(ledger_engine: Engine) -> None:
+    gateway, billing = {"layer": "gateway"}, {"layer": "billing", "requests": 0}
     insert_rows(
         ledger_engine,
         [
-            ledger_row(provider="openai", category="batch", cost=Decimal("30"), occurred_at=at(9)),
-            ledger_row(provider="openai", category="critical", cost=Decimal("10"), occurred_at=at(15)),
-            ledger_row(layer="billing", source="openai-costs", provider="openai", category="standard",
-                       cost=Decimal("44"), occurred_at=at(0), requests=0),
-            ledger_row(provider="anthropic", category="batch", cost=Decimal("5"), occurred_at=at(11)),
-            ledger_row(layer="billing", source="focus", provider="google", category="standard",
-                       cost=Decimal("12"), occurred_at=at(0), requests=0),
+            ledger_row(**gateway, provider="openai", category="batch", cost=Decimal(30),
+                       occurred_at=at(9)),
+            ledger_row(**gateway, provider="openai", category="critical", cost=Decimal(10),
+                       occurred_at=at(15)),
+            ledger_row(**billing, source="openai-costs", provider="openai", category="standard",
+                       cost=Decimal(44), occurred_at=at(0)),
+            ledger_row(**gateway, provider="anthropic", category="batch", cost=Decimal(5),
+                       occurred_at=at(11)),
+            ledger_row(**billing, source="focus", provider="google", category="standard",
+                       cost=Decimal(12), occurred_at=at(0)),
         ],
     )  # fmt: skip
     with ledger_engine.connect() as conn:
