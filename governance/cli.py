@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 from datetime import UTC, datetime
@@ -11,17 +12,20 @@ from typing import Any, cast
 
 import click
 
+from governance import evaluate as evaluation
 from governance import reports
 from governance.bootstrap import Governance, bootstrap
 from governance.config import find_config_path, starter_config_text
 from governance.domain.money import format_money, money_str
-from governance.exceptions import ConfigError, GovernanceError
+from governance.exceptions import ConfigError, GovernanceError, UsageError
 from governance.ingest import pull as pull_service
 from governance.ingest import quarantine as quarantined
 from governance.ingest import reprice as repricing
 from governance.ingest import service as ingest_service
 from governance.ingest.quarantine import item_json
 from governance.ingest.runner import DEFAULT_BATCH
+from governance.jsonout import rfc3339
+from governance.ledger import evaluations as evaluations_store
 from governance.ledger import migrate
 from governance.ledger.engine import display_url
 from governance.ledger.spend_view import DIMENSIONS, Dimension
@@ -461,11 +465,11 @@ def demo(
     document = ingest_service.report_document(result.reports, app.config.budget.currency)
     seconds = time.perf_counter() - started
     where = {
-        "start": reports.rfc3339(result.period.start),
-        "end": reports.rfc3339(result.period.end),
+        "start": rfc3339(result.period.start),
+        "end": rfc3339(result.period.end),
     }
     if as_json:
-        where["until"] = reports.rfc3339(result.until)
+        where["until"] = rfc3339(result.until)
         _echo_json(
             {
                 "dir": str(result.directory),
@@ -482,7 +486,7 @@ def demo(
             else f
             for f in document["files"]
         ]
-        until = reports.rfc3339(result.until)
+        until = rfc3339(result.until)
         click.echo(
             f"{result.period.label} up to {until}: {len(result.files)} files in"
             f" {result.directory} ({result.changed} written, the others unchanged)"
@@ -494,3 +498,103 @@ def demo(
     errors = [f"{f['path']}: {f['error']}" for f in document["files"] if "error" in f]
     if errors:
         raise click.ClickException("; ".join(errors))
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"not a time: {text!r} (e.g. 2026-11-18T06:00:00Z)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@main.command()
+@click.option(
+    "--at", "at", metavar="TIME", help="Evaluate as of this moment (RFC 3339; UTC if naive)."
+)
+@json_option
+@click.pass_context
+def evaluate(ctx: click.Context, at: str | None, as_json: bool) -> None:
+    """Evaluate now (or as of TIME, counting only rows before it): write crossings and
+    directives with the evaluation, and publish the directives routers poll.
+
+    Example:
+
+        governance evaluate --at 2026-11-18T06:00:00Z
+    """
+    app = _ready(ctx)
+    now = app.clock()
+    as_of = _parse_time(at) if at else now
+    result = evaluation.run_evaluation(app.config, app.engine, as_of, now)
+    document = {
+        "evaluation": result.id,
+        "period": result.period.label,
+        "as_of": rfc3339(result.as_of),
+        "crossed": [
+            {"category": c.category, "level": c.level, "basis": c.basis, "at": rfc3339(c.at)}
+            for c in result.crossed
+        ],
+        "directives": [d.id for d in result.directives],
+        "version": result.version,
+    }
+    if as_json:
+        _echo_json(document)
+        return
+    click.echo(f"evaluation {result.id} of {result.period.label} as of {document['as_of']}")
+    for c in result.crossed:
+        click.echo(f"  crossed: {c.category} {c.level}% on {c.basis}")
+    for d in result.directives:
+        click.echo(f"  directive: {d.id}: {d.reason}")
+    click.echo(f"directives version {result.version}")
+
+
+@main.command(name="directives")
+@json_option
+@click.pass_context
+def directives_command(ctx: click.Context, as_json: bool) -> None:
+    """The directives in force: the body routers get from GET /directives.
+
+    Example:
+
+        governance directives --json
+    """
+    app = _ready(ctx)
+    with app.engine.begin() as conn:
+        _, document = evaluation.publish(conn, app.config, app.clock())
+    if as_json:
+        _echo_json(document)
+        return
+    click.echo(f"version {document['version']}  (period {document['period']['start'][:7]})")
+    if not document["directives"]:
+        click.echo("no directives in force")
+    for d in document["directives"]:
+        click.echo(f"{d['id']}: {d['from_tier']} -> {d['to_tier']} until {d['expires_at']}")
+        click.echo(f"    {d['reason']}")
+
+
+@main.group()
+def directive() -> None:
+    """One directive: revoke it by hand."""
+
+
+@directive.command("revoke")
+@click.argument("directive_id", metavar="ID")
+@click.option("--reason", required=True, help="Why, for the record.")
+@click.option("--by", "by", default=None, help="Who revokes it (default: the OS user).")
+@click.pass_context
+def directive_revoke(ctx: click.Context, directive_id: str, reason: str, by: str | None) -> None:
+    """Revoke a directive in force; routers see it gone at their next poll. It does not come
+    back this period.
+
+    Example:
+
+        governance directive revoke 2026-11/batch/premium-standard --reason "launch week"
+    """
+    app = _ready(ctx)
+    who = by or getpass.getuser()
+    now = app.clock()
+    with app.engine.begin() as conn:
+        if not evaluations_store.revoke(conn, directive_id, who, reason, now):
+            raise UsageError(f"no directive {directive_id!r} in force")
+        version, _ = evaluation.publish(conn, app.config, now)
+    click.echo(f"revoked {directive_id}; directives version {version}")

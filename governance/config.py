@@ -201,6 +201,7 @@ class ServerConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8050, ge=1, le=65535)
     router_tokens_env: str = "GOVERNANCE_ROUTER_TOKENS"
+    poll_seconds: int = Field(default=60, ge=1, le=3600)  # what /directives tells routers
 
 
 class Config(_Section):

@@ -2,78 +2,57 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from governance.config import Config
-from governance.domain.budget import allocation, percent_used
+from governance.domain.budget import percent_used
 from governance.domain.money import money_str
 from governance.domain.periods import Period
+from governance.evaluate import category_states
+from governance.jsonout import JSON, number, period_json, rfc3339
+from governance.ledger import evaluations as store
 from governance.ledger import spend_view
 from governance.ledger.errors import translate_db_errors
 
-JSON = dict[str, Any]
-
-
-def rfc3339(instant: datetime) -> str:
-    """An RFC 3339 UTC timestamp, as every JSON document of ours writes time."""
-    return instant.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _number(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _period_json(period: Period) -> JSON:
-    return {"start": rfc3339(period.start), "end": rfc3339(period.end)}
-
-
-def _run_rate(spend: Decimal, period: Period, as_of: datetime) -> Decimal:
-    # Linear run-rate until the forecast of the evaluation engine replaces it.
-    elapsed = Decimal(str(period.elapsed_days(as_of)))
-    if elapsed <= 0 or as_of >= period.end:
-        return spend
-    return spend * period.days / elapsed
-
 
 def status_document(config: Config, engine: Engine, period: Period, now: datetime) -> JSON:
-    """Each category's share, allocation, spend, percent used and forecast for ``period``."""
+    """Each category's share, allocation, spend, percent used and forecast for ``period``, with
+    the levels it crossed and the directives in force."""
     as_of = min(now, period.end)
     with translate_db_errors(engine), engine.connect() as conn:
-        spent = {
-            name: c.total for name, c in spend_view.category_spend(conn, period, as_of).items()
-        }
-    budget = config.budget.amount
-    names = list(config.categories) + sorted(set(spent) - set(config.categories))
-    categories: list[JSON] = []
-    for name in names:
+        states = category_states(conn, config, period, as_of)
+        crossed = store.period_crossings(conn, period.label)
+        active = store.active_rows(conn, max(as_of, period.start))
+    categories = []
+    for name, state in states.items():
         share = config.categories[name].share if name in config.categories else Decimal(0)
-        allotted = allocation(budget, share)
-        spend = spent.get(name, Decimal(0))
-        percent = percent_used(spend, allotted)
-        forecast = _run_rate(spend, period, as_of)
+        percent = percent_used(state.spend, state.allocation)
         categories.append(
             {
                 "name": name,
-                "share": _number(share),
-                "allocation": money_str(allotted),
-                "spend": money_str(spend),
-                "percent": None if percent is None else _number(percent),
-                "forecast": money_str(forecast),
-                "forecast_low": None,
-                "forecast_high": None,
-                "crossed": [],
-                "directives": [],
+                "share": number(share),
+                "allocation": money_str(state.allocation),
+                "spend": money_str(state.spend),
+                "percent": None if percent is None else number(percent),
+                "forecast": money_str(state.forecast),
+                "forecast_low": money_str(state.forecast_low or state.forecast),
+                "forecast_high": money_str(state.forecast_high or state.forecast),
+                "crossed": [
+                    {"level": c.level, "basis": c.basis, "at": rfc3339(c.at)}
+                    for c in crossed
+                    if c.category == name
+                ],
+                "directives": [row.id for row in active if row.category == name],
             }
         )
     return {
-        "period": _period_json(period),
+        "period": period_json(period),
         "as_of": rfc3339(as_of),
         "currency": config.budget.currency,
-        "budget": money_str(budget),
+        "budget": money_str(config.budget.amount),
         "categories": categories,
     }
 
@@ -85,7 +64,7 @@ def spend_document(
     with translate_db_errors(engine), engine.connect() as conn:
         rows = spend_view.spend_by(conn, by, period, min(now, period.end))
     return {
-        "period": _period_json(period),
+        "period": period_json(period),
         "by": by,
         "currency": config.budget.currency,
         "total": money_str(sum((r.cost for r in rows), Decimal(0))),

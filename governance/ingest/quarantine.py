@@ -14,9 +14,9 @@ from sqlalchemy.engine import Engine
 from governance.domain.usage import BadRecord, LedgerRules, to_ledger_row
 from governance.exceptions import UsageError
 from governance.ingest.writer import BatchWriter, finish_run, start_run
+from governance.jsonout import rfc3339
 from governance.ledger.errors import translate_db_errors
 from governance.ledger.tables import quarantine
-from governance.reports import rfc3339
 from governance.sources.base import Format, Parsed, ReadContext, parse_safely
 from governance.sources.containers import decode_json
 from governance.sources.formats import get_format
