@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from governance.config import Config
 from governance.domain import directives as rules
 from governance.domain.budget import allocation
-from governance.domain.forecast import forecast_period_end
+from governance.domain.forecast import HISTORY_DAYS, forecast_period_end
 from governance.domain.money import money_str
 from governance.domain.periods import Period, local_day, period_containing
 from governance.domain.thresholds import CategoryState, Crossing, new_crossings
@@ -39,6 +39,7 @@ def category_states(
 ) -> dict[str, CategoryState]:
     """Every configured category (and any other the ledger holds) at ``as_of``."""
     spent = spend_view.category_spend(conn, period, as_of)
+    past = spend_view.history(conn, period.start, HISTORY_DAYS)
     names = list(config.categories) + sorted(set(spent) - set(config.categories))
     elapsed = period.elapsed_days(min(as_of, period.end))
     first_weekday = local_day(period.start, period.timezone).weekday()
@@ -48,7 +49,9 @@ def category_states(
         spend = spent.get(name, spend_view.CategorySpend())
         daily = spend.daily or [Decimal(0)]
         today = min(max(elapsed - (len(daily) - 1), 0.0), 1.0) or 1.0
-        projected = forecast_period_end(daily, today, first_weekday, period.days)
+        projected = forecast_period_end(
+            daily, today, first_weekday, period.days, past.get(name, ())
+        )
         states[name] = CategoryState(
             name,
             allocation(config.budget.amount, share),

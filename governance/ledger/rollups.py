@@ -95,3 +95,29 @@ def _upsert(
         + ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in sums)
     )
     conn.exec_driver_sql(statement, [(*k, *v) for k, v in values.items()])
+
+
+def rebuild(conn: Connection) -> None:
+    """Recompute both rollups from the whole ledger (a repair; ingest keeps them current)."""
+    sqlite = conn.dialect.name == "sqlite"
+    hour = (
+        "strftime('%Y-%m-%d %H:00:00.000000', occurred_at)"
+        if sqlite
+        else "date_trunc('hour', occurred_at)"
+    )
+    day = "date(occurred_at)" if sqlite else "CAST(occurred_at AS DATE)"
+    conn.exec_driver_sql("DELETE FROM rollup_hourly")
+    conn.exec_driver_sql("DELETE FROM rollup_daily")
+    conn.exec_driver_sql(
+        f"INSERT INTO rollup_hourly (hour, provider, layer, category, cost, requests, rows) "
+        f"SELECT {hour}, provider, layer, category, SUM(cost), SUM(requests), COUNT(*) "
+        f"FROM ledger GROUP BY {hour}, provider, layer, category"
+    )
+    conn.exec_driver_sql(
+        f"INSERT INTO rollup_daily (day, provider, layer, category, tier, model, team, cost, "
+        f"requests, input_tokens, output_tokens, rows, unpriced) "
+        f"SELECT {day}, provider, layer, category, tier, model, COALESCE(team, ''), SUM(cost), "
+        f"SUM(requests), SUM(input_tokens), SUM(output_tokens), COUNT(*), "
+        f"SUM(CASE WHEN cost_basis = 'unpriced' THEN 1 ELSE 0 END) "
+        f"FROM ledger GROUP BY {day}, provider, layer, category, tier, model, COALESCE(team, '')"
+    )

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final, Literal, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, select
 from sqlalchemy.engine import Connection
 
 from governance.domain.attribution import Entry, budget_spend
@@ -168,3 +168,39 @@ def _rows(entries: list[Entry]) -> list[SpendRow]:
         sums[3] += e.output_tokens
     rows = [SpendRow(key, *sums) for key, sums in grouped.items()]
     return sorted(rows, key=lambda r: (-r.cost, r.key or ""))
+
+
+def history(conn: Connection, before: datetime, days: int) -> dict[str, list[Decimal]]:
+    """Each category's budget spend on each of the ``days`` UTC days before ``before``
+    (oldest first): the recent past the forecast reads its rhythm and trend from."""
+    end = _day_start(before)
+    start = end - timedelta(days=days)
+    day = (
+        func.date(rollup_hourly.c.hour)
+        if conn.dialect.name == "sqlite"
+        else func.cast(rollup_hourly.c.hour, Date)
+    )
+    query = (
+        select(
+            day,
+            rollup_hourly.c.provider,
+            rollup_hourly.c.layer,
+            rollup_hourly.c.category,
+            func.sum(rollup_hourly.c.cost, type_=Money()),
+        )
+        .where(rollup_hourly.c.hour >= start, rollup_hourly.c.hour < end)
+        .group_by(day, rollup_hourly.c.provider, rollup_hourly.c.layer, rollup_hourly.c.category)
+    )
+    entries = [
+        Entry(_as_date(d), provider, layer, category, cost)
+        for d, provider, layer, category, cost in conn.execute(query)
+    ]
+    first = start.date()
+    result: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * days)
+    for entry in budget_spend(entries):
+        result[str(entry.key)][(entry.day - first).days] += entry.cost
+    return dict(result)
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

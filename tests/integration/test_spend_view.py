@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy.engine import Engine
 
 from governance.domain.periods import period_for_label
-from governance.ledger.spend_view import category_spend, spend_by
+from governance.ledger.spend_view import category_spend, history, spend_by
 from tests.factories import insert_rows, ledger_row
 
 OCT = period_for_label("2026-10", "UTC")
@@ -68,3 +68,23 @@ def test_a_moment_inside_an_hour_counts_only_what_came_before(ledger_engine: Eng
         assert category_spend(conn, OCT, at(10, 30))["standard"].total == Decimal("5")
         assert category_spend(conn, OCT, at(10))["standard"].total == Decimal("4")
         assert category_spend(conn, OCT, at(11))["standard"].total == Decimal("7")
+
+
+def test_history_gives_each_category_its_recent_days(ledger_engine: Engine) -> None:
+    spend = {(9, 30, 8): 3, (9, 1, 0): 2, (10, 1, 0): 9}
+    insert_rows(
+        ledger_engine,
+        [
+            ledger_row(
+                category="batch",
+                cost=Decimal(cost),
+                occurred_at=datetime(2026, month, d, hour, tzinfo=UTC),
+            )
+            for (month, d, hour), cost in spend.items()
+        ],
+    )
+    with ledger_engine.connect() as conn:
+        past = history(conn, OCT.start, 42)
+    assert len(past["batch"]) == 42
+    assert past["batch"][-1] == Decimal(3) and past["batch"][-30] == Decimal(2)
+    assert sum(past["batch"]) == Decimal(5)  # October's own day is not history
