@@ -9,15 +9,16 @@ A period edge that is not on the hour (time zones at :30 or :45) counts whole ho
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final, Literal, cast
 
-from sqlalchemy import Date, func, select
+from sqlalchemy import BigInteger, Date, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from governance.domain.attribution import Entry, budget_spend
+from governance.domain.money import from_nanos
 from governance.domain.periods import Period, local_day
 from governance.ledger.tables import ledger, rollup_daily, rollup_hourly
 from governance.ledger.types import Money
@@ -39,29 +40,59 @@ class CategorySpend:
     requests: int = 0
 
 
-def _hourly_entries(conn: Connection, since: datetime, until: datetime) -> list[Entry]:
-    """Entries keyed (hour, category) for ``[since, until)``; ``since`` on a day boundary."""
+def _hourly_entries(conn: Connection, period: Period, until: datetime) -> list[Entry]:
+    """Entries keyed (local day index, category) from the start of the period's first UTC day
+    (so that a bill's day is weighed against all its traffic) to ``until``. Hours before the
+    period get index -1. Rows are summed as integers before any object is made: a month has
+    thousands of rollup hours."""
     whole = _hour(until)
-    entries = [
-        Entry(r.hour.date(), r.provider, r.layer, (r.hour, r.category), r.cost, int(r.requests))
-        for r in conn.execute(
-            select(rollup_hourly).where(rollup_hourly.c.hour >= since, rollup_hourly.c.hour < whole)
-        )
-    ]
+    since = _day_start(period.start)
+    first_day = local_day(period.start, period.timezone)
+    start_hour = _hour(period.start)
+    places: dict[datetime, tuple[date, int]] = {}
+
+    def place(hour: datetime) -> tuple[date, int]:
+        found = places.get(hour)
+        if found is None:
+            index = -1 if hour < start_hour else (local_day(hour, period.timezone) - first_day).days
+            found = places[hour] = (hour.date(), index)
+        return found
+
+    sums: dict[tuple[date, str, str, int, str], list[int]] = defaultdict(lambda: [0, 0])
+    # Costs are summed as raw nano-units: the column's Money type would make a Decimal each.
+    raw = select(
+        rollup_hourly.c.hour,
+        rollup_hourly.c.provider,
+        rollup_hourly.c.layer,
+        rollup_hourly.c.category,
+        type_coerce(rollup_hourly.c.cost, BigInteger),
+        rollup_hourly.c.requests,
+    ).where(rollup_hourly.c.hour >= since, rollup_hourly.c.hour < whole)
+    for hour, provider, layer, category, nanos, requests in conn.execute(raw):
+        day, index = place(hour)
+        total = sums[(day, provider, layer, index, category)]
+        total[0] += nanos
+        total[1] += requests
     partial = (
         select(
             ledger.c.provider,
             ledger.c.layer,
             ledger.c.category,
-            func.sum(ledger.c.cost, type_=Money()),
+            func.sum(type_coerce(ledger.c.cost, BigInteger)),
             func.sum(ledger.c.requests),
         )
         .where(ledger.c.occurred_at >= max(whole, since), ledger.c.occurred_at < until)
         .group_by(ledger.c.provider, ledger.c.layer, ledger.c.category)
     )
-    for provider, layer, category, cost, requests in conn.execute(partial):
-        entries.append(Entry(whole.date(), provider, layer, (whole, category), cost, int(requests)))
-    return entries
+    day, index = place(whole)
+    for provider, layer, category, nanos, requests in conn.execute(partial):
+        total = sums[(day, provider, layer, index, category)]
+        total[0] += int(nanos)
+        total[1] += int(requests)
+    return [
+        Entry(day, provider, layer, (index, category), from_nanos(nanos), requests)
+        for (day, provider, layer, index, category), (nanos, requests) in sums.items()
+    ]
 
 
 def _day_start(instant: datetime) -> datetime:
@@ -76,27 +107,23 @@ def _elapsed_local_days(period: Period, until: datetime) -> int:
     return (last - local_day(period.start, period.timezone)).days + 1
 
 
-def _hour_and_category(entry: Entry) -> tuple[datetime, str]:
-    return cast(tuple[datetime, str], entry.key)
+def _index_and_category(entry: Entry) -> tuple[int, str]:
+    return cast(tuple[int, str], entry.key)
 
 
 def category_spend(conn: Connection, period: Period, as_of: datetime) -> dict[str, CategorySpend]:
     """Each category's budget spend in ``[period.start, as_of)``, in total and per local day."""
     until = min(as_of, period.end)
     days = _elapsed_local_days(period, until)
-    first_day = local_day(period.start, period.timezone)
     result: dict[str, CategorySpend] = defaultdict(lambda: CategorySpend(daily=[Decimal(0)] * days))
-    # Whole UTC days from the first, so that a bill's day is weighed against all its traffic.
-    entries = _hourly_entries(conn, _day_start(period.start), until)
-    for entry in budget_spend(entries):
-        hour, category = _hour_and_category(entry)
-        if hour < _hour(period.start):
+    for entry in budget_spend(_hourly_entries(conn, period, until)):
+        index, category = _index_and_category(entry)
+        if index < 0:
             continue
         spend = result[category]
         spend.total += entry.cost
         spend.requests += entry.requests
-        index = (local_day(hour, period.timezone) - first_day).days
-        if 0 <= index < days:
+        if index < days:
             spend.daily[index] += entry.cost
     return dict(result)
 
@@ -146,15 +173,14 @@ def _from_hourly(
     conn: Connection, by: Dimension, period: Period, as_of: datetime
 ) -> list[SpendRow]:
     until = min(as_of, period.end)
+    first_day = local_day(period.start, period.timezone)
     entries: list[Entry] = []
-    for entry in budget_spend(_hourly_entries(conn, _day_start(period.start), until)):
-        hour, category = _hour_and_category(entry)
-        if hour < _hour(period.start):
+    for entry in budget_spend(_hourly_entries(conn, period, until)):
+        index, category = _index_and_category(entry)
+        if index < 0:
             continue
-        key: Any = category if by == "category" else local_day(hour, period.timezone).isoformat()
-        entries.append(
-            Entry(entry.day, entry.provider, entry.layer, key, entry.cost, entry.requests)
-        )
+        key = category if by == "category" else (first_day + timedelta(days=index)).isoformat()
+        entries.append(replace(entry, key=key))
     return _rows(entries)
 
 
