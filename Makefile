@@ -12,10 +12,12 @@ $(UV):
 	python3 -m venv .uv
 	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-## Install the product and run it on the embedded SQLite default.
+## Install the product and run it on the embedded SQLite default, with the demo month.
 run: $(UV)
 	$(UV) sync --frozen
 	$(RUN) governance init
+	$(RUN) governance demo
+	$(RUN) governance evaluate
 	$(RUN) governance status
 
 ## Install the dev tools and run the whole suite: lint, types, tests.
