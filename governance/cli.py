@@ -82,20 +82,22 @@ def _counts_table(document: dict[str, Any], first: tuple[str, str] = ("file", "p
             f"{f['added']:,}",
             f"{f['duplicates']:,}",
             f"{f['quarantined']:,}",
+            f"{f['unpriced']:,}",
             format_money(Decimal(f["cost"]), currency),
         ]
         for f in document["files"]
     ]
+    counted = ("read", "added", "duplicates", "quarantined", "unpriced")
     rows.append(
         [
             "total",
             "",
-            *(f"{document[k]:,}" for k in ("read", "added", "duplicates", "quarantined")),
+            *(f"{document[k]:,}" for k in counted),
             format_money(Decimal(document["cost"]), currency),
         ]
     )
-    headers = [header, "format", "read", "added", "duplicates", "quarantined", "cost"]
-    return table(headers, rows, right=(2, 3, 4, 5, 6))
+    headers = [header, "format", *counted, "cost"]
+    return table(headers, rows, right=(2, 3, 4, 5, 6, 7))
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")

@@ -59,6 +59,7 @@ def _counts_json(counts: Counts) -> dict[str, Any]:
         "duplicates": counts.duplicates,
         "quarantined": counts.quarantined,
         "cost": money_str(counts.cost),
+        "unpriced": counts.unpriced,
     }
 
 

@@ -48,6 +48,7 @@ class Counts:
     duplicates: int = 0
     quarantined: int = 0
     cost: Decimal = field(default_factory=lambda: Decimal(0))
+    unpriced: int = 0  # of the added rows, those with no price yet (kept, with their tokens)
 
     def __iadd__(self, other: Counts) -> Counts:
         self.read += other.read
@@ -55,6 +56,7 @@ class Counts:
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
         self.cost += other.cost
+        self.unpriced += other.unpriced
         return self
 
 
@@ -62,6 +64,10 @@ class Counts:
 class Cursor:
     stream: str
     position: dict[str, Any]
+
+
+def _unpriced(rows: Iterable[dict[str, Any]]) -> int:
+    return sum(1 for row in rows if row["cost_basis"] == "unpriced")
 
 
 def fingerprint(source: str, stream: str, raw: str) -> str:
@@ -141,6 +147,7 @@ class BatchWriter:
             if inserted == len(latest):
                 savepoint.commit()
                 counts.added += inserted
+                counts.unpriced += _unpriced(latest.values())
                 counts.cost += sum((row["cost"] for row in latest.values()), Decimal(0))
                 for row in latest.values():
                     rollup.add(row | extra)
@@ -160,6 +167,7 @@ class BatchWriter:
                     .values({**row, "run_id": self.run_id, "ingested_at": now})
                 )
                 counts.added += 1
+                counts.unpriced += _unpriced([row])
                 counts.cost += row["cost"] - old["cost"]
                 rollup.add({**old, "layer": self.layer}, -1)
                 rollup.add(row | extra)
@@ -172,6 +180,7 @@ class BatchWriter:
                 counts.duplicates += len(new) - len(ours)
                 new = [row for row in new if row["source_key"] in ours]
             counts.added += len(new)
+            counts.unpriced += _unpriced(new)
             counts.cost += sum((row["cost"] for row in new), Decimal(0))
             for row in new:
                 rollup.add(row)

@@ -210,7 +210,8 @@ def test_reprice_prices_rows_once_a_price_exists(make_app: AppFactory, tmp_path:
     log = tmp_path / "new-model.jsonl"
     log.write_text(_line("x", spend="0", model="hosted_vllm/acme-7b"))
     app = make_app()
-    assert _doc(app, [log])["added"] == 1
+    document = _doc(app, [log])
+    assert (document["added"], document["unpriced"], document["files"][0]["unpriced"]) == (1, 1, 1)
     assert _ledger(app.engine)["x"][:2] == (Decimal(0), "unpriced")
     assert reprice(app.engine, app.ledger_rules()).priced == 0
     priced = make_app('[prices."acme-*"]\ninput = "1.00"\noutput = "2.00"\n')

@@ -94,7 +94,7 @@ def test_pull_reports_each_source_and_fails_with_one_line_per_broken_one(
     assert again.exit_code == 0, again.output
     lines = again.stdout.splitlines()
     assert lines[0].split() == [
-        "source", "format", "read", "added", "duplicates", "quarantined", "cost"
+        "source", "format", "read", "added", "duplicates", "quarantined", "unpriced", "cost"
     ]  # fmt: skip
     # From the open day less the one-day lookback: both buckets again, nothing new.
     assert lines[1].split()[:5] == ["openai", "openai-costs", "3", "0", "3"]
