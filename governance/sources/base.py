@@ -97,6 +97,26 @@ def parse_one(
         return reject(location, f"unreadable record: {type(exc).__name__}: {exc}", raw)
 
 
+def parse_records(
+    value: Any, location: str, translate: Callable[[Any], UsageRecord], what: str
+) -> Iterator[ParseResult]:
+    """A record, a JSON array of records, or a page ``{"data": [records]}``, each translated;
+    an item that is not an object is rejected as not ``what``."""
+    if isinstance(value, list):
+        rows, label = value, ""
+    elif isinstance(value, dict) and isinstance(value.get("data"), list):
+        rows, label = value["data"], "data"
+    else:
+        yield parse_one(location, value, translate)
+        return
+    for index, row in enumerate(rows):
+        where = f"{location} {label}[{index}]"
+        if isinstance(row, dict):
+            yield parse_one(where, row, translate)
+        else:
+            yield reject(where, f"not {what}", row)
+
+
 def parse_safely(
     fmt: Format, value: Any, location: str, context: ReadContext
 ) -> Iterator[ParseResult]:

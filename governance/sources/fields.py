@@ -44,6 +44,17 @@ def dig(record: Any, *path: str) -> Any:
     return record
 
 
+def json_text(value: Any) -> Any:
+    """A JSON object or array handed over as text (CSV exports, some databases) decoded; any
+    other value as it is."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return decode_json(value)
+        except ValueError:
+            return value
+    return value
+
+
 def text(value: Any) -> str | None:
     """A non-empty string, or None."""
     if value is None:

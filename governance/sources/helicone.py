@@ -27,7 +27,7 @@ from typing import Any
 from governance.domain.categorise import tags_from
 from governance.domain.usage import UsageRecord
 from governance.sources import fields
-from governance.sources.base import Format, ParseResult, ReadContext, parse_one, reject
+from governance.sources.base import Format, ParseResult, ReadContext, parse_records, reject
 
 _PREFIX = "helicone-property-"
 _DROPPED = frozenset({"helicone-session-id", "helicone-session-path"})
@@ -115,18 +115,7 @@ def parse(value: Any, location: str, context: ReadContext) -> Iterator[ParseResu
         # A failed query is answered {"data": null, "error": "..."}: nothing to read.
         yield reject(location, f"Helicone answered with an error: {value.get('error')}", value)
         return
-    rows = _rows_of(value)
-    if rows is None:
-        yield parse_one(location, value, _record)
-        return
-    for index, row in enumerate(rows):
-        where = (
-            f"{location} data[{index}]" if isinstance(value, Mapping) else f"{location} [{index}]"
-        )
-        if not isinstance(row, Mapping):
-            yield reject(where, "not a Helicone request row", row)
-            continue
-        yield parse_one(where, row, _record)
+    yield from parse_records(value, location, _record, "a Helicone request row")
 
 
 FORMAT = Format(name="helicone", layer="gateway", sniff=sniff, parse=parse)

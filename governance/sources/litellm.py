@@ -10,7 +10,6 @@ reuses the original request's ``id``; cache token counts live in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -21,7 +20,7 @@ import msgspec
 from governance.domain.categorise import tags_from
 from governance.domain.usage import BadRecord, UsageRecord
 from governance.sources import fields
-from governance.sources.base import Format, Parsed, ParseResult, ReadContext, parse_one, reject
+from governance.sources.base import Format, Parsed, ParseResult, ReadContext, parse_records
 
 
 class _Metadata(msgspec.Struct):
@@ -87,22 +86,13 @@ def sniff(value: Any) -> bool:
     return _is_spend_log(sample) or _is_payload(sample)
 
 
-def _json_text(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
-            return fields.decode_json(value)
-        except json.JSONDecodeError:
-            return value
-    return value
-
-
 def _typed(row: dict[str, Any]) -> _Row:
     """A decoded row (JSON page, CSV, database) as the typed row; empty cells are absent."""
-    clean = {k: _json_text(v) if k in _JSON_COLUMNS else v for k, v in row.items() if v != ""}
+    clean = {k: fields.json_text(v) if k in _JSON_COLUMNS else v for k, v in row.items() if v != ""}
     metadata = clean.get("metadata")
     if isinstance(metadata, dict):
         clean["metadata"] = {
-            k: _json_text(v) if k in _METADATA_JSON else v for k, v in metadata.items()
+            k: fields.json_text(v) if k in _METADATA_JSON else v for k, v in metadata.items()
         }
     elif metadata is not None:
         del clean["metadata"]
@@ -196,16 +186,7 @@ def parse(value: Any, location: str, context: ReadContext) -> Iterator[ParseResu
             return
         except (BadRecord, ValueError, TypeError, AttributeError):
             value = msgspec.to_builtins(value)  # the dict path says why, in its words
-    rows = _rows_of(value)
-    if rows is None:
-        yield parse_one(location, value, _record)
-        return
-    for index, row in enumerate(rows):
-        where = f"{location} data[{index}]" if isinstance(value, dict) else f"{location} [{index}]"
-        if not isinstance(row, dict):
-            yield reject(where, "not a LiteLLM spend log row", row)
-            continue
-        yield parse_one(where, row, _record)
+    yield from parse_records(value, location, _record, "a LiteLLM spend log row")
 
 
 FORMAT = Format(name="litellm", layer="gateway", sniff=sniff, parse=parse, decode_line=decode_line)

@@ -24,7 +24,7 @@ from typing import Any
 
 from governance.domain.usage import UsageRecord
 from governance.sources import fields
-from governance.sources.base import Format, ParseResult, ReadContext, parse_one, reject
+from governance.sources.base import Format, ParseResult, ReadContext, parse_records
 
 
 def _unwrap(value: Any) -> Any:
@@ -97,15 +97,7 @@ def _record(value: Any) -> UsageRecord:
 
 
 def parse(value: Any, location: str, context: ReadContext) -> Iterator[ParseResult]:
-    if not isinstance(value, list):
-        yield parse_one(location, value, _record)
-        return
-    for index, item in enumerate(value):
-        where = f"{location} [{index}]"
-        if not isinstance(item, Mapping):
-            yield reject(where, "not an OpenRouter generation record", item)
-            continue
-        yield parse_one(where, item, _record)
+    yield from parse_records(value, location, _record, "an OpenRouter generation record")
 
 
 FORMAT = Format(name="openrouter", layer="gateway", sniff=sniff, parse=parse)

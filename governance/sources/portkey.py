@@ -15,7 +15,6 @@ tag only. The export has no API key field.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 from governance.domain.categorise import tags_from
 from governance.domain.usage import UsageRecord
 from governance.sources import fields
-from governance.sources.base import Format, ParseResult, ReadContext, parse_one, reject
+from governance.sources.base import Format, ParseResult, ReadContext, parse_records
 
 _MARKERS = frozenset({"ai_org", "ai_model", "req_units", "res_units", "cost_currency"})
 _CACHE_HITS = frozenset({"HIT", "SEMANTIC HIT"})
@@ -39,18 +38,8 @@ def sniff(value: Any) -> bool:
     return _is_log(sample)
 
 
-def _json_field(value: Any) -> Any:
-    # An export re-encoded by a spreadsheet or a database hands nested objects over as text.
-    if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
-            return fields.decode_json(value)
-        except json.JSONDecodeError:
-            return value
-    return value
-
-
 def _usage(row: Mapping[str, Any]) -> Mapping[str, Any]:
-    response = _json_field(row.get("response"))
+    response = fields.json_text(row.get("response"))
     body = fields.dig(response, "body")
     usage = fields.dig(body if isinstance(body, Mapping) else response, "usage")
     return usage if isinstance(usage, Mapping) else {}
@@ -93,7 +82,7 @@ def _record(row: Any) -> UsageRecord:
     if log_id is None:
         raise fields.BadRecord("missing field 'id'")
     input_tokens, read, written, output = _tokens(row)
-    labels = _json_field(row.get("metadata"))
+    labels = fields.json_text(row.get("metadata"))
     if not isinstance(labels, Mapping):
         labels = {}
     return UsageRecord(
@@ -115,15 +104,7 @@ def _record(row: Any) -> UsageRecord:
 
 
 def parse(value: Any, location: str, context: ReadContext) -> Iterator[ParseResult]:
-    if not isinstance(value, list):
-        yield parse_one(location, value, _record)
-        return
-    for index, row in enumerate(value):
-        where = f"{location} [{index}]"
-        if not isinstance(row, Mapping):
-            yield reject(where, "not a Portkey log row", row)
-            continue
-        yield parse_one(where, row, _record)
+    yield from parse_records(value, location, _record, "a Portkey log row")
 
 
 FORMAT = Format(name="portkey", layer="gateway", sniff=sniff, parse=parse)
