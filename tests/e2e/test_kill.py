@@ -13,16 +13,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from governance.config import starter_config_text
-from governance.ledger.tables import ledger, metadata, quarantine
+from governance.ledger.tables import ingest_runs, ledger, metadata, quarantine
 from tests.factories import rollups_match_ledger
 
-ROWS = 20_000
+ROWS = 12_000
 BATCH = 150
-KILLS = 6
+KILLS = 8
 
 
 def _write_log(path: Path, rows: int) -> None:
@@ -71,6 +71,26 @@ def _empty(engine: Engine) -> None:
             conn.execute(table.delete())
 
 
+def _last_run(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.coalesce(func.max(ingest_runs.c.id), 0))).scalar_one())
+
+
+def _wait_for_progress(
+    engine: Engine, process: subprocess.Popen[bytes], after_run: int, rows: int
+) -> None:
+    """Until the process's own ingest run has read ``rows`` records (committed per batch)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        with engine.connect() as conn:
+            read = conn.execute(
+                select(ingest_runs.c.read).where(ingest_runs.c.id > after_run)
+            ).scalar()
+        if read is not None and read >= rows:
+            return
+        time.sleep(0.01)
+
+
 def _command(log: Path) -> list[str]:
     return [sys.executable, "-m", "governance", "ingest", str(log), "--format", "litellm",
             "--batch-size", str(BATCH)]  # fmt: skip
@@ -88,29 +108,22 @@ def test_sigkill_at_random_points_loses_and_doubles_nothing(
         "GOVERNANCE_CONFIG": str(config),
         "GOVERNANCE_DATABASE_URL": ledger_engine.url.render_as_string(hide_password=False),
     }
-    started = time.monotonic()
-    subprocess.run([*_command(log)[:3], "--version"], env=env, check=True, capture_output=True)
-    startup = time.monotonic() - started
-    started = time.monotonic()
     subprocess.run(_command(log), env=env, check=True, capture_output=True)
-    work = max(time.monotonic() - started - startup, 0.2)
     expected = _snapshot(ledger_engine)
     assert len(expected[0]) > ROWS * 0.9 and len(expected[1]) == ROWS // 997 + 1
     _empty(ledger_engine)
 
     rng = random.Random(int(os.environ.get("KILL_SEED", "11")))
-    killed = 0
     for _ in range(KILLS):
-        process = subprocess.Popen(
-            _command(log), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        # Each run resumes from the last committed batch, so kill within a fraction of the work.
-        time.sleep(startup + rng.uniform(0.02, work / 3))
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            killed += 1
+        after_run = _last_run(ledger_engine)
+        process = subprocess.Popen(_command(log), env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)  # fmt: skip
+        # Kill after this run has committed a few batches, somewhere inside the next one.
+        _wait_for_progress(ledger_engine, process, after_run, rng.randint(1, 4) * BATCH)
+        time.sleep(rng.uniform(0, 0.05))
+        assert process.poll() is None, "the ingest finished before it could be killed"
+        process.send_signal(signal.SIGKILL)
         process.wait()
-    assert killed >= KILLS // 2, "the ingest finished before most kills: make it longer"
     finished = subprocess.run(_command(log), env=env, check=True, capture_output=True, text=True)
     assert "total" in finished.stdout
     assert _snapshot(ledger_engine) == expected
