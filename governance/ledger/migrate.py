@@ -39,13 +39,21 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine) -> str:
-    """Bring the database to the newest revision; returns it."""
+def upgrade(engine: Engine, revision: str = "head") -> str:
+    """Bring the database to ``revision`` (the newest by default); returns the newest."""
     config = _alembic_config()
     with translate_db_errors(engine), engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
     return head_revision()
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back to ``revision`` (its tables of later revisions are dropped)."""
+    config = _alembic_config()
+    with translate_db_errors(engine), engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
 
 
 def require_current(engine: Engine) -> None:
