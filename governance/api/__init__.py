@@ -1,0 +1,8 @@
+"""The HTTP API: ``/directives`` for routers, ``/healthz``, ``/metrics``, ``/api/v1/status``
+and ``/openapi.json``, as a WSGI app (``make_wsgi_app``) served by waitress (``Server``,
+``serve``). Other paths go to an optional second WSGI app: the dashboard."""
+
+from governance.api.app import ApiApp, make_wsgi_app
+from governance.api.server import Server, serve
+
+__all__ = ["ApiApp", "Server", "make_wsgi_app", "serve"]

@@ -1,0 +1,92 @@
+"""``GET /metrics``: Prometheus text exposition of a cached reading of the ledger.
+
+``prometheus_client`` writes the format; a custom collector turns the reading into gauges, so
+nothing is kept in process-wide metric objects and replicas agree on the values. Money is a
+float of the budget currency: Prometheus has only floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from prometheus_client.registry import CollectorRegistry
+
+from governance.api.readings import MetricsReading
+
+# The classic text format: every Prometheus version and scraper reads it.
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+
+_PER_CATEGORY = (
+    ("governance_spend", "spend", "Spend of the current period so far, in {currency}."),
+    ("governance_allocation", "allocation", "Allocation of the current period, in {currency}."),
+    ("governance_spend_percent", "percent", "Spend as a percentage of the allocation."),
+    ("governance_forecast", "forecast", "Forecast spend at the period's end, in {currency}."),
+    ("governance_forecast_low", "forecast_low", "Low end of the forecast's 80% interval."),
+    ("governance_forecast_high", "forecast_high", "High end of the forecast's 80% interval."),
+)
+
+
+class LedgerCollector:
+    """Gauges from the latest reading; ``read`` returns it (None when never read) and whether
+    the database answered."""
+
+    def __init__(self, read: Callable[[], tuple[MetricsReading | None, bool]]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        reading, database_ok = self._read()
+        up = GaugeMetricFamily(
+            "governance_database_up", "1 when the last ledger reading succeeded, else 0."
+        )
+        up.add_metric([], 1.0 if database_ok else 0.0)
+        yield up
+        if reading is None:
+            return
+        categories = reading.status["categories"]
+        currency = reading.status["currency"]
+        for name, key, help_text in _PER_CATEGORY:
+            family = GaugeMetricFamily(
+                name, help_text.format(currency=currency), labels=["category"]
+            )
+            for category in categories:
+                if category[key] is not None:  # no percent of a zero allocation
+                    family.add_metric([category["name"]], float(Decimal(str(category[key]))))
+            yield family
+        active = GaugeMetricFamily(
+            "governance_directives_active",
+            "Directives in force for the category.",
+            labels=["category"],
+        )
+        for category in categories:
+            active.add_metric([category["name"]], float(len(category["directives"])))
+        yield active
+        held = GaugeMetricFamily("governance_quarantined_records", "Records held in quarantine.")
+        held.add_metric([], float(reading.quarantined))
+        yield held
+        unpriced = GaugeMetricFamily(
+            "governance_unpriced_rows", "Ledger rows without a price (cost counted as zero)."
+        )
+        unpriced.add_metric([], float(reading.unpriced))
+        yield unpriced
+        lag = GaugeMetricFamily(
+            "governance_ingest_lag_seconds",
+            "Seconds since the source's last successful ingest run finished.",
+            labels=["source"],
+        )
+        for source, finished in sorted(reading.runs.items()):
+            lag.add_metric([source], max((reading.at - finished).total_seconds(), 0.0))
+        yield lag
+
+
+def registry_of(collector: LedgerCollector) -> CollectorRegistry:
+    """A registry of ``collector`` alone: no process or GC metrics of this process, which would
+    differ between replicas behind one address. ``generate_latest(registry)`` writes it."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    return registry
+
+
+exposition = generate_latest
