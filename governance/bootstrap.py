@@ -31,7 +31,7 @@ class Governance:
 
     config: Config
     config_path: Path
-    environ: Mapping[str, str]
+    environ: Mapping[str, str] = field(repr=False)  # holds secrets: never printed
     clock: Callable[[], datetime] = utc_now
     _engine: Engine | None = field(default=None, repr=False)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from governance.alerts.enqueue import enqueue_alerts
 from governance.config import Config
 from governance.domain import directives as rules
 from governance.domain.budget import allocation
@@ -116,7 +117,9 @@ def evaluate(config: Config, conn: Connection, as_of: datetime, now: datetime) -
     store.sync_directives(conn, period.label, active, evaluation_id, as_of)
     version, _ = publish(conn, config, now)
     store.set_version(conn, evaluation_id, version)
-    return Evaluation(evaluation_id, period, as_of, states, found, active, version)
+    result = Evaluation(evaluation_id, period, as_of, states, found, active, version)
+    enqueue_alerts(conn, config, result, now)  # in this transaction: an alert is never lost
+    return result
 
 
 def run_evaluation(config: Config, engine: Any, as_of: datetime, now: datetime) -> Evaluation:

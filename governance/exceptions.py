@@ -5,6 +5,7 @@ GovernanceError
  ├── LedgerError          the ledger cannot be reached, or is not at the current schema
  │    └── DatabaseUnavailable   the database did not answer (retry later)
  ├── SourceUnavailable    a source's API or database did not answer, retries spent (retry later)
+ ├── DeliveryError        an alert channel did not take a message; .permanent: retrying cannot help
  └── UsageError           a request that cannot be met as asked (bad period, unknown name)
 
 Third-party errors (SQLAlchemy, pydantic, tomllib) are translated into these once, where they
@@ -15,6 +16,7 @@ a one-line message and exit code 1.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 class GovernanceError(Exception):
@@ -58,3 +60,27 @@ class SourceUnavailable(GovernanceError):
 
 class UsageError(GovernanceError):
     """A request that cannot be met as asked."""
+
+
+# What a permanent delivery error blocks: the whole channel (a revoked token), one destination
+# (an unknown channel), or only the message that met it (a payload the channel refuses).
+DeliveryScope = Literal["channel", "destination", "message"]
+
+
+class DeliveryError(GovernanceError):
+    """A channel did not take a message. ``permanent`` errors are not retried until the
+    channel's config changes; temporary ones are, after ``retry_after`` seconds if given."""
+
+    def __init__(
+        self,
+        message: str,
+        permanent: bool = False,
+        *,
+        scope: DeliveryScope = "message",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.reason = message
+        self.permanent = permanent
+        self.scope = scope
+        self.retry_after = retry_after

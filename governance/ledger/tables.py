@@ -198,3 +198,43 @@ directive_versions = Table(
     Column("document", JSON, nullable=False),
     Column("published_at", UTCDateTime, nullable=False),
 )
+
+# The alert outbox: an alert is written in the transaction of the evaluation that caused it;
+# senders claim rows with a conditional UPDATE, so each is posted by one sender only.
+alert_outbox = Table(
+    "alert_outbox",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("kind", String(24), nullable=False),  # crossing | lifted | stale | period_closed
+    # What makes the alert unique ("crossing:2026-11:batch:100:actual"): enqueuing it again
+    # (a re-run evaluation, a second replica) adds nothing.
+    Column("dedupe_key", String(300), nullable=False, unique=True),
+    Column("period", String(7)),
+    Column("category", String(64)),  # routes it to [alerts.slack] channels; None: the default
+    Column("facts", JSON, nullable=False),  # what the message says, fixed when it was enqueued
+    Column("evaluation_id", IdType, ForeignKey("evaluations.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("status", String(8), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_attempt_at", UTCDateTime),
+    Column("claimed_by", String(100)),
+    Column("claimed_until", UTCDateTime),
+    Column("last_error", Text),  # the reason in words, secrets removed
+    Column("failed_hash", String(64)),  # the channel fingerprint a permanent error was met under
+    Column("sent_at", UTCDateTime),
+    Column("sent_to", String(255)),
+    Index(None, "status", "next_attempt_at"),
+)
+
+# A permanent error that blocks a whole target: "slack" (the token or webhook) or
+# "slack:#channel" (one channel). It holds until the channel's fingerprint changes.
+alert_channel_state = Table(
+    "alert_channel_state",
+    metadata,
+    Column("target", String(300), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("failed_hash", String(64), nullable=False),
+    Column("failed_at", UTCDateTime, nullable=False),
+    Column("alert_id", IdType),
+)
