@@ -122,6 +122,9 @@ def status(ctx: click.Context, period: str | None, as_json: bool) -> None:
     ]
     headers = ["category", "share", "allocation", "spend", "used", "forecast", "directives"]
     click.echo(table(headers, rows, right=(1, 2, 3, 4, 5)))
+    for problem in document["alert_problems"]:
+        click.echo(f"alerts to {problem['target']} are held since {problem['since']}: "
+                   f"{problem['reason']}")  # fmt: skip
 
 
 @main.command()

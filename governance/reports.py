@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.engine import Engine
 
+from governance.alerts.views import delivery_problems
 from governance.config import Config
 from governance.domain.budget import percent_used
 from governance.domain.money import money_str
@@ -26,6 +27,7 @@ def status_document(config: Config, engine: Engine, period: Period, now: datetim
         states = category_states(conn, config, period, as_of)
         crossed = store.period_crossings(conn, period.label)
         active = store.active_rows(conn, max(as_of, period.start))
+        problems = delivery_problems(conn)
     categories = []
     for name, state in states.items():
         share = config.categories[name].share if name in config.categories else Decimal(0)
@@ -54,6 +56,10 @@ def status_document(config: Config, engine: Engine, period: Period, now: datetim
         "currency": config.budget.currency,
         "budget": money_str(config.budget.amount),
         "categories": categories,
+        # Permanent alert delivery errors (a revoked token, an unknown channel): held until fixed.
+        "alert_problems": [
+            {"target": p.target, "reason": p.reason, "since": rfc3339(p.since)} for p in problems
+        ],
     }
 
 

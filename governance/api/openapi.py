@@ -129,6 +129,19 @@ _STATUS: JSON = {
         "currency": {"type": "string"},
         "budget": _MONEY,
         "categories": {"type": "array", "items": _ref("Category")},
+        "alert_problems": {
+            "type": "array",
+            "description": "Permanent alert delivery errors, held until the config is fixed.",
+            "items": {
+                "type": "object",
+                "required": ["target", "reason", "since"],
+                "properties": {
+                    "target": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "since": _TIME,
+                },
+            },
+        },
     },
 }
 

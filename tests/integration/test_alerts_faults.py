@@ -15,6 +15,7 @@ from governance.alerts.enqueue import enqueue_stale_source
 from governance.alerts.service import make_sender
 from governance.alerts.views import delivery_problems
 from governance.bootstrap import Governance
+from governance.reports import status_document
 from tests.factories import insert_rows
 from tests.integration.alerting import (
     SMALL,
@@ -92,6 +93,10 @@ def test_invalid_auth_is_permanent_until_the_secret_or_config_changes(
     with wrong.engine.connect() as conn:
         (problem,) = delivery_problems(conn)
     assert (problem.target, problem.reason) == ("slack", report.blocked["slack"])
+    shown = status_document(wrong.config, wrong.engine, wrong.period(), wrong.clock())
+    assert [(p["target"], p["reason"]) for p in shown["alert_problems"]] == [
+        ("slack", report.blocked["slack"])
+    ]
     assert [(r.status, r.last_error) for r in outbox_rows(wrong)] == [
         ("failed", problem.reason),
         ("pending", None),
@@ -99,6 +104,8 @@ def test_invalid_auth_is_permanent_until_the_secret_or_config_changes(
     assert send(slack_app(make_app, slack)).sent == 2  # a new token: a new fingerprint
     with wrong.engine.connect() as conn:
         assert delivery_problems(conn) == []
+    shown = status_document(wrong.config, wrong.engine, wrong.period(), wrong.clock())
+    assert shown["alert_problems"] == []
 
 
 def test_an_unknown_channel_holds_back_only_its_own_alerts(
