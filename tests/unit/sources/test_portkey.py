@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,28 +12,16 @@ import pytest
 
 from governance.domain.usage import UsageRecord
 from governance.sources import portkey
-from governance.sources.base import Parsed, ParseResult, Rejected
+from governance.sources.base import Parsed, Rejected
 from governance.sources.containers import Item, container_kind, read_items
-from governance.sources.formats import detect_file, get_format, read_file
+from governance.sources.formats import detect_file
+from tests.unit.sources.readers import FIXTURES, november, read, records
 
-FIXTURES = Path(__file__).parents[2] / "fixtures"
+_read = partial(read, name="portkey")
+_records = partial(records, name="portkey")
+_at = november
 EXPORT = FIXTURES / "portkey" / "export.jsonl"
 BAD = FIXTURES / "portkey" / "bad.jsonl"
-
-
-def _read(path: Path) -> list[ParseResult]:
-    return list(read_file(path, get_format("portkey")))
-
-
-def _records(path: Path) -> list[UsageRecord]:
-    results = _read(path)
-    assert all(isinstance(result, Parsed) for result in results), results
-    return [result.record for result in results if isinstance(result, Parsed)]
-
-
-def _at(day: int, hour: int, minute: int, second: int, micro: int = 0) -> datetime:
-    """A time in November 2026, UTC."""
-    return datetime(2026, 11, day, hour, minute, second, micro, tzinfo=UTC)
 
 
 EXPECTED = [
