@@ -76,7 +76,7 @@ def quarantine_group() -> None:
 
 
 def _contexts(app: Governance) -> dict[str, ReadContext]:
-    return {s.name: ReadContext(s.mapping, s.options) for s in app.config.sources}
+    return {s.name: ReadContext.of(s) for s in app.config.sources}
 
 
 @quarantine_group.command("list")

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from governance.alerts.enqueue import enqueue_alerts
 from governance.config import Config
@@ -122,7 +122,7 @@ def evaluate(config: Config, conn: Connection, as_of: datetime, now: datetime) -
     return result
 
 
-def run_evaluation(config: Config, engine: Any, as_of: datetime, now: datetime) -> Evaluation:
+def run_evaluation(config: Config, engine: Engine, as_of: datetime, now: datetime) -> Evaluation:
     """``evaluate`` in its own transaction."""
     with translate_db_errors(engine), engine.begin() as conn:
         return evaluate(config, conn, as_of, now)

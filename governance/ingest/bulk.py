@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
 from typing import Any
@@ -15,21 +15,13 @@ from sqlalchemy.engine import Connection
 
 from governance.domain.money import to_nanos
 from governance.ledger.tables import ledger
+from governance.ledger.types import stored_time
 
 # Columns taken as they are, then the five that need converting, in this order.
 _CONVERTED = ("cost", "original_cost", "occurred_at", "ingested_at", "tags")
 _PLAIN = [c.name for c in ledger.columns if c.name != "id" and c.name not in _CONVERTED]
 _COLUMNS = [*_PLAIN, *_CONVERTED]
 _plain = itemgetter(*_PLAIN)
-
-
-def _sqlite_time(value: datetime) -> str:
-    # The text SQLAlchemy's SQLite DateTime writes, so comparisons with bound times hold.
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def _postgres_time(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _nanos(value: Decimal | None) -> int | None:
@@ -41,7 +33,11 @@ def bulk_insert(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     inserted."""
     if not rows:
         return 0
-    time = _sqlite_time if conn.dialect.name == "sqlite" else _postgres_time
+    dialect = conn.dialect.name
+
+    def time(value: datetime) -> str | datetime:
+        return stored_time(value, dialect)
+
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     statement = (
         f"INSERT INTO ledger ({', '.join(_COLUMNS)}) VALUES ({', '.join([marker] * len(_COLUMNS))})"

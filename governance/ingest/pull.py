@@ -78,7 +78,7 @@ def _run(app: Governance, ingestor: Ingestor, source: SourceConfig, puller: Pull
             source.name,
             run_id,
             get_format(source.format),
-            ReadContext(source.mapping, source.options),
+            ReadContext.of(source),
             puller.stream,
             items,
             puller.position,

@@ -30,7 +30,7 @@ def ingest(
         source = app.source(source_name)
         if not paths and source.path is None:
             raise UsageError(f"source {source_name!r} reads an API: use `governance pull`")
-        context = ReadContext(source.mapping, source.options)
+        context = ReadContext.of(source)
         files = expand(paths or [str(source.path)])
         return [ingestor.run(source.name, files, get_format(format_name or source.format), context)]
     if not paths:

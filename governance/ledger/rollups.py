@@ -12,17 +12,12 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from governance.domain.money import to_nanos
+from governance.ledger.types import stored_time, utc_hour
 
 _HOURLY_KEY = ("hour", "provider", "layer", "category")
 _DAILY_KEY = ("day", "provider", "layer", "category", "tier", "model", "team")
 _HOURLY_SUMS = ("cost", "requests", "rows")
 _DAILY_SUMS = ("cost", "requests", "input_tokens", "output_tokens", "rows", "unpriced")
-
-
-def _hour_text(instant: datetime, sqlite: bool) -> str | datetime:
-    hour = instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0, tzinfo=None)
-    # The text SQLAlchemy's SQLite DateTime writes, so that bound times compare equal.
-    return hour.isoformat(" ", "microseconds") if sqlite else hour
 
 
 class RollupDelta:
@@ -65,7 +60,7 @@ class RollupDelta:
         marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         hours: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
         for (instant, *rest), sums in self.hourly.items():
-            merged = hours[(_hour_text(instant, sqlite), *rest)]
+            merged = hours[(stored_time(utc_hour(instant), conn.dialect.name), *rest)]
             for i, value in enumerate(sums):
                 merged[i] += value
         _upsert(conn, "rollup_hourly", _HOURLY_KEY, _HOURLY_SUMS, hours, marker)

@@ -21,14 +21,10 @@ from governance.domain.attribution import Entry, budget_spend
 from governance.domain.money import from_nanos
 from governance.domain.periods import Period, local_day
 from governance.ledger.tables import ledger, rollup_daily, rollup_hourly
-from governance.ledger.types import Money
+from governance.ledger.types import Money, utc_hour
 
 Dimension = Literal["tier", "category", "model", "team", "provider", "day"]
 DIMENSIONS: Final[tuple[str, ...]] = ("tier", "category", "model", "team", "provider", "day")
-
-
-def _hour(instant: datetime) -> datetime:
-    return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
 @dataclass
@@ -45,10 +41,10 @@ def _hourly_entries(conn: Connection, period: Period, until: datetime) -> list[E
     (so that a bill's day is weighed against all its traffic) to ``until``. Hours before the
     period get index -1. Rows are summed as integers before any object is made: a month has
     thousands of rollup hours."""
-    whole = _hour(until)
+    whole = utc_hour(until)
     since = _day_start(period.start)
     first_day = local_day(period.start, period.timezone)
-    start_hour = _hour(period.start)
+    start_hour = utc_hour(period.start)
     places: dict[datetime, tuple[date, int]] = {}
 
     def place(hour: datetime) -> tuple[date, int]:

@@ -52,6 +52,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+def utc_hour(instant: datetime) -> datetime:
+    """The aware UTC hour that ``instant`` falls in (a rollup hour)."""
+    return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def stored_time(value: datetime, dialect: str) -> str | datetime:
+    """``value`` as a UTCDateTime column stores it, for raw driver statements: naive UTC, and
+    on SQLite the very text SQLAlchemy writes, so that comparisons with bound times hold."""
+    naive = value.astimezone(UTC).replace(tzinfo=None)
+    return naive.isoformat(" ", "microseconds") if dialect == "sqlite" else naive
+
+
 class epoch_seconds(FunctionElement[int]):
     """Whole seconds since 1970 of a UTCDateTime column, portable across dialects."""
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -39,12 +39,27 @@ class Rejected:
 ParseResult = Parsed | Rejected
 
 
+class SourceSettings(Protocol):
+    """What a ``[[sources]]`` entry tells a reader."""
+
+    @property
+    def mapping(self) -> Mapping[str, str]: ...
+
+    @property
+    def options(self) -> Mapping[str, object]: ...
+
+
 @dataclass(frozen=True)
 class ReadContext:
     """What a source's config adds to reading: the column mapping of csv/jsonl, options."""
 
     mapping: Mapping[str, str] = field(default_factory=dict)
     options: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, source: SourceSettings) -> ReadContext:
+        """The context a ``[[sources]]`` entry (its ``mapping`` and ``options``) gives."""
+        return cls(source.mapping, source.options)
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from governance.domain.usage import UsageRecord
 from governance.sources.base import Parsed, ParseResult
+from governance.sources.containers import Item, container_kind, read_items
 from governance.sources.formats import get_format, read_file
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
@@ -22,6 +24,12 @@ def records(path: Path, name: str) -> list[UsageRecord]:
     results = read(path, name)
     assert all(isinstance(result, Parsed) for result in results), results
     return [result.record for result in results if isinstance(result, Parsed)]
+
+
+def first_item(path: Path) -> Any:
+    """The first decoded item of a file, as format detection sees it."""
+    items = read_items(path, container_kind(path))
+    return next(item.value for item in items if isinstance(item, Item))
 
 
 def november(day: int, hour: int, minute: int, second: int, micro: int = 0) -> datetime:
