@@ -8,8 +8,6 @@ from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from governance.domain.money import from_nanos, to_nanos
@@ -62,20 +60,3 @@ def stored_time(value: datetime, dialect: str) -> str | datetime:
     on SQLite the very text SQLAlchemy writes, so that comparisons with bound times hold."""
     naive = value.astimezone(UTC).replace(tzinfo=None)
     return naive.isoformat(" ", "microseconds") if dialect == "sqlite" else naive
-
-
-class epoch_seconds(FunctionElement[int]):
-    """Whole seconds since 1970 of a UTCDateTime column, portable across dialects."""
-
-    type = BigInteger()
-    inherit_cache = True
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
-
-
-@compiles(epoch_seconds, "postgresql")
-def _epoch_postgresql(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    return f"CAST(floor(extract(epoch from {compiler.process(element.clauses, **kw)})) AS BIGINT)"
