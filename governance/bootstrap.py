@@ -9,8 +9,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from governance.api.app import ApiApp
 
 from governance.config import Config, SourceConfig, find_config_path, load_config
 from governance.domain.periods import Period, period_containing, period_for_label
@@ -81,6 +85,18 @@ class Governance:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+def http_app(governance: Governance, *, refresh_seconds: float = 1.0) -> ApiApp:
+    """The one WSGI app ``serve`` and ``run`` answer with: the API, the dashboard on every
+    other path, and basic auth in front of both when it is configured."""
+    from dashboard.app import make_dashboard
+    from dashboard.auth import guard_from_environment
+    from governance.api.app import make_wsgi_app
+
+    guard = guard_from_environment(governance.config.server, governance.environ)
+    dashboard = make_dashboard(governance)
+    return make_wsgi_app(governance, dashboard.server, guard=guard, refresh_seconds=refresh_seconds)
 
 
 def bootstrap(

@@ -30,10 +30,10 @@ from governance.textout import table
 )
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) -> None:
-    """Serve the HTTP API until SIGTERM or SIGINT: GET /directives for routers, /healthz,
-    /metrics, /api/v1/status and /openapi.json. Runs no scheduled jobs: for extra replicas
-    against a shared PostgreSQL. While the database is down, /directives keeps answering with
-    the last directives read.
+    """Serve the dashboard and the HTTP API until SIGTERM or SIGINT: the dashboard at /,
+    GET /directives for routers, /healthz, /metrics, /api/v1/status and /openapi.json. Runs
+    no scheduled jobs: for extra replicas against a shared PostgreSQL. While the database is
+    down, /directives keeps answering with the last directives read.
 
     Example:
 
@@ -42,8 +42,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
     # Imported here: only this command needs the server.
     import logging
 
-    from governance.api import make_wsgi_app
     from governance.api import serve as serve_http
+    from governance.bootstrap import http_app
     from governance.exceptions import DatabaseUnavailable
 
     logging.basicConfig(
@@ -56,7 +56,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
     except DatabaseUnavailable as exc:  # serve anyway: the API answers 503 until it is back
         logging.getLogger("governance.api").warning("%s", exc)
     server = app.config.server
-    api = make_wsgi_app(app)
+    api = http_app(app)
     try:
         serve_http(api, host or server.host, server.port if port is None else port, threads)
     finally:

@@ -202,6 +202,9 @@ class ServerConfig(_Section):
     port: int = Field(default=8050, ge=1, le=65535)
     router_tokens_env: str = "GOVERNANCE_ROUTER_TOKENS"
     poll_seconds: int = Field(default=60, ge=1, le=3600)  # what /directives tells routers
+    # Basic auth for the dashboard and the read API, when both variables are set.
+    dashboard_user_env: str = "GOVERNANCE_DASHBOARD_USER"
+    dashboard_password_hash_env: str = "GOVERNANCE_DASHBOARD_PASSWORD_HASH"
 
 
 class Config(_Section):

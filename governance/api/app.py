@@ -29,8 +29,8 @@ from governance.secrets import read_secret
 
 log = logging.getLogger(__name__)
 
-# A seam for the dashboard issue's basic auth, in front of all but the router contract
-# (its own bearer tokens) and the health probe: a guard returns the answer to send instead.
+# The dashboard's basic auth, in front of all but the router contract (its own bearer tokens)
+# and the health probe: a guard returns the answer to send instead.
 Guard = Callable[[Environ], Response | None]
 OPEN_PATHS = frozenset({"/directives", "/healthz"})
 ALLOWED = "GET, HEAD"
@@ -70,8 +70,12 @@ class ApiApp:
         handler = self._routes.get(path)
         if handler is None:
             if self.fallback is not None and not path.startswith("/api/"):
-                return self.fallback(environ, start_response)
-            response = error(404, f"no such endpoint: {path}")
+                refused = self.guard(environ) if self.guard is not None else None
+                if refused is None:
+                    return self.fallback(environ, start_response)
+                response = refused
+            else:
+                response = error(404, f"no such endpoint: {path}")
         elif environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
             response = error(405, "only GET and HEAD", [("Allow", ALLOWED)])
         else:

@@ -1,0 +1,1 @@
+"""One module per page: ``layout(ctx)`` and ``register(app, ctx)``."""

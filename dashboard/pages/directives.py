@@ -1,0 +1,17 @@
+"""The directives page (to be written)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, html
+
+from dashboard.context import PageContext
+
+
+def layout(ctx: PageContext) -> Any:
+    return html.Div([html.H2("directives")])
+
+
+def register(app: Dash, ctx: PageContext) -> None:
+    """No callbacks yet."""
