@@ -9,8 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 from governance.exceptions import ConfigError, Problem
+
+if TYPE_CHECKING:
+    from governance.config import Config
 
 
 def read_secret(name: str, environ: Mapping[str, str]) -> str | None:
@@ -46,3 +51,42 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         text = text.replace(secret, "***")
     return text
+
+
+def named_secrets(config: Config, environ: Mapping[str, str]) -> set[str]:
+    """Every secret value the config names: the Slack token or webhook URL, each source's API
+    key, the router tokens, the dashboard's password hash and the database passwords, for the
+    log filter to hide. A ``_FILE`` that cannot be read is left to the part that reads it."""
+    slack = config.alerts.slack
+    server = config.server
+    names = [
+        *((slack.token_env, slack.webhook_url_env) if slack is not None else ()),
+        *(source.api_key_env for source in config.sources),
+        server.router_tokens_env,
+        server.dashboard_password_hash_env,
+    ]
+    found: set[str] = set()
+    for name in names:
+        if not name:
+            continue
+        try:
+            value = read_secret(name, environ)
+        except ConfigError:
+            continue
+        if value:
+            found.add(value)
+            if name == server.router_tokens_env:  # comma-separated: each token alone too
+                found.update(token.strip() for token in value.split(",") if token.strip())
+    urls = [config.database_url(environ), *(s.url for s in config.sources if s.url)]
+    for url in urls:
+        found.update(url_passwords(url))
+    return found
+
+
+def url_passwords(url: str) -> set[str]:
+    """The password in ``scheme://user:password@host/...`` as written and percent-decoded."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:  # not a URL that can hold one
+        return set()
+    return {password, unquote(password)} if password else set()

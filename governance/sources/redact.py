@@ -13,9 +13,12 @@ _SECRET_KEY = re.compile(
     r"(access|refresh|session|auth|id)[_-]?token|^token$|private[_-]?key|credential)",
     re.IGNORECASE,
 )
-# Credential-shaped text anywhere: provider keys (sk-..., sk-ant-...), bearer headers, JWTs.
+# Credential-shaped text anywhere: provider keys (sk-..., sk-ant-...), bearer headers, JWTs,
+# Slack tokens (xoxb-..., xapp-...) and Slack webhook URLs (the path is the secret).
 _SECRET_TEXT = re.compile(
-    r"(sk-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9._\-]{8,}|eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-.]+)"
+    r"(sk-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9._\-]{8,}|eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-.]+"
+    r"|xox[abeoprs]-[A-Za-z0-9\-]{8,}|xapp-[A-Za-z0-9\-]{8,}"
+    r"|hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_\-]+)"
 )
 
 
