@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
     from governance.api.app import ApiApp
+    from governance.jobstate import JobRegistry
 
 from governance.config import Config, SourceConfig, find_config_path, load_config
 from governance.domain.periods import Period, period_containing, period_for_label
@@ -87,16 +88,21 @@ class Governance:
             self._engine = None
 
 
-def http_app(governance: Governance, *, refresh_seconds: float = 1.0) -> ApiApp:
+def http_app(
+    governance: Governance, *, refresh_seconds: float = 1.0, jobs: JobRegistry | None = None
+) -> ApiApp:
     """The one WSGI app ``serve`` and ``run`` answer with: the API, the dashboard on every
-    other path, and basic auth in front of both when it is configured."""
+    other path, and basic auth in front of both when it is configured. ``run`` passes its
+    ``jobs`` so that /healthz and /metrics show them."""
     from dashboard.app import make_dashboard
     from dashboard.auth import guard_from_environment
     from governance.api.app import make_wsgi_app
 
     guard = guard_from_environment(governance.config.server, governance.environ)
     dashboard = make_dashboard(governance)
-    return make_wsgi_app(governance, dashboard.server, guard=guard, refresh_seconds=refresh_seconds)
+    return make_wsgi_app(
+        governance, dashboard.server, guard=guard, refresh_seconds=refresh_seconds, jobs=jobs
+    )
 
 
 def bootstrap(

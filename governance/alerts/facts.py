@@ -66,11 +66,11 @@ class Lifted(msgspec.Struct, frozen=True, tag="lifted"):
 
 
 class Stale(msgspec.Struct, frozen=True, tag="stale"):
-    """A source has not been read successfully for too long."""
+    """A source has produced no data (no successful run that read records) for too long."""
 
     source: str
     at: datetime
-    last_success: datetime | None
+    last_success: datetime | None  # the end of its last run that produced data
 
 
 class CategoryTotal(msgspec.Struct, frozen=True):

@@ -135,12 +135,12 @@ def lifted_message(facts: Lifted) -> Message:
 
 
 def stale_message(facts: Stale) -> Message:
-    """A source not read successfully for too long: evaluations miss its spend."""
+    """A source that has produced no data for too long: evaluations miss its spend."""
     if facts.last_success is None:
-        since = "has never been read successfully"
+        since = "has never produced data"
     else:
         hours = (facts.at - facts.last_success).total_seconds() / 3600
-        since = f"has not been read successfully since {when(facts.last_success)} ({hours:.0f} h)"
+        since = f"has produced no data since {when(facts.last_success)} ({hours:.0f} h)"
     return Message(
         f"Source {facts.source} is stale",
         f"{facts.source} {since}. Its spend is missing from evaluations until it is read again.",

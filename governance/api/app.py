@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
+from prometheus_client.registry import Collector
+
 from governance.api import health, metrics
 from governance.api.cache import DirectivesCache
 from governance.api.http import (
@@ -24,6 +26,7 @@ from governance.api.openapi import openapi_document
 from governance.api.readings import MetricsReading, Snapshot, read_health, read_metrics
 from governance.bootstrap import Governance
 from governance.exceptions import GovernanceError, UsageError
+from governance.jobstate import JobRegistry
 from governance.reports import status_document
 from governance.secrets import read_secret
 
@@ -47,15 +50,20 @@ class ApiApp:
         tokens: tuple[bytes, ...],
         fallback: WSGIApp | None = None,
         guard: Guard | None = None,
+        jobs: JobRegistry | None = None,
     ) -> None:
         self.governance = governance
+        self.jobs = jobs
         self.cache = cache
         self.tokens = tokens
         self.fallback = fallback
         self.guard = guard
         self._health = Snapshot(lambda: read_health(governance.engine), ttl=2.0)
         self._metrics = Snapshot(lambda: read_metrics(governance), ttl=5.0)
-        self._registry = metrics.registry_of(metrics.LedgerCollector(self._metrics_reading))
+        collectors: list[Collector] = [metrics.LedgerCollector(self._metrics_reading)]
+        if jobs is not None:
+            collectors.append(metrics.JobCollector(jobs))
+        self._registry = metrics.registry_of(*collectors)
         self._openapi = json_response(200, openapi_document(bool(tokens)))
         self._routes: dict[str, Callable[[Environ], Response]] = {
             "/directives": self.directives,
@@ -117,7 +125,7 @@ class ApiApp:
     def healthz(self, _environ: Environ) -> Response:
         reading, problem = self._health.get()
         code, document = health.health_document(
-            self.governance.config, self.cache, reading, problem, self.governance.clock()
+            self.governance.config, self.cache, reading, problem, self.governance.clock(), self.jobs
         )
         return json_response(code, document)
 
@@ -147,13 +155,14 @@ def make_wsgi_app(
     *,
     guard: Guard | None = None,
     refresh_seconds: float = 1.0,
+    jobs: JobRegistry | None = None,
 ) -> ApiApp:
     """The API of ``governance`` as a WSGI app, its directives cache started (``close()`` stops
     it). Router tokens are read once, here, from the variable ``[server] router_tokens_env``
-    names (or its ``_FILE``)."""
+    names (or its ``_FILE``). ``jobs``: the daemon's job states, for /healthz and /metrics."""
     secret = read_secret(governance.config.server.router_tokens_env, governance.environ)
     cache = DirectivesCache(
         governance.engine, governance.config, governance.clock, min(refresh_seconds, 1.0)
     )
     cache.start()
-    return ApiApp(governance, cache, parse_tokens(secret), fallback, guard)
+    return ApiApp(governance, cache, parse_tokens(secret), fallback, guard, jobs)

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from governance.api.cache import DirectivesCache
-from governance.api.readings import HealthReading
+from governance.api.readings import HealthReading, SourceActivity
 from governance.config import Config
+from governance.jobstate import JobRegistry
 from governance.jsonout import rfc3339
 
-# A source is stale when its last successful run is older than this many of its intervals.
+# A source is stale when it has produced no data for this many of its intervals.
 STALE_INTERVALS = 3
 
 
-def stale_sources(config: Config, runs: dict[str, datetime], now: datetime) -> list[str]:
-    """The configured sources without a successful run in their last STALE_INTERVALS intervals
-    (a source that never succeeded is stale: nothing of it is in the ledger)."""
+def stale_sources(
+    config: Config, activity: Mapping[str, SourceActivity], now: datetime
+) -> list[str]:
+    """The configured sources that have produced no data (no successful run that read
+    records) for STALE_INTERVALS of their ``every``: counted from their last data, or from
+    their first run if they never produced any. A source that never ran is stale: nothing
+    reads it. ``/healthz``, the stale-source alert and the dashboard's Data page all ask here.
+    """
+    limit = {source.name: STALE_INTERVALS * source.every for source in config.sources}
     return [
-        source.name
-        for source in config.sources
-        if (last := runs.get(source.name)) is None or now - last > STALE_INTERVALS * source.every
+        name
+        for name, interval in limit.items()
+        if (seen := activity.get(name)) is None or now - seen.quiet_since > interval
     ]
 
 
@@ -30,15 +38,18 @@ def health_document(
     reading: HealthReading | None,
     reading_error: str | None,
     now: datetime,
+    jobs: JobRegistry | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """The HTTP status (200 ok, 503 degraded) and the body of ``/healthz``.
 
     Degraded when the database does not answer, or a source is stale. While the database is
-    down the last reading is shown.
+    down the last reading is shown. A daemon (``governance run``) adds its ``role`` and its
+    ``jobs``; a job's failure alone does not degrade: it is retried at its next run, and one
+    that keeps failing shows as a stale source or an unreachable database.
     """
     database_ok = cache.database_ok and reading_error is None
-    runs = reading.runs if reading is not None else {}
-    stale = stale_sources(config, runs, now)
+    activity = reading.activity if reading is not None else {}
+    stale = stale_sources(config, activity, now)
     last_ingest = reading.last_ingest if reading is not None else None
     last_evaluation = reading.last_evaluation if reading is not None else None
     published = cache.current
@@ -54,4 +65,7 @@ def health_document(
     error = reading_error or cache.last_error
     if not database_ok and error:
         document["error"] = error
+    if jobs is not None:
+        document["role"] = jobs.role
+        document["jobs"] = jobs.to_json()
     return (200 if ok else 503), document

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
-from prometheus_client.registry import CollectorRegistry
+from prometheus_client.registry import Collector, CollectorRegistry
 
 from governance.api.readings import MetricsReading
+from governance.jobstate import JobRegistry
 
 # The classic text format: every Prometheus version and scraper reads it.
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
@@ -81,11 +82,48 @@ class LedgerCollector:
         yield lag
 
 
-def registry_of(collector: LedgerCollector) -> CollectorRegistry:
-    """A registry of ``collector`` alone: no process or GC metrics of this process, which would
-    differ between replicas behind one address. ``generate_latest(registry)`` writes it."""
+class JobCollector:
+    """The daemon's jobs (``governance run``), from its in-memory registry: these differ
+    between processes by nature, as only the leader runs jobs."""
+
+    def __init__(self, jobs: JobRegistry) -> None:
+        self._jobs = jobs
+
+    def collect(self) -> Iterator[Metric]:
+        states = self._jobs.snapshot()
+        leader = GaugeMetricFamily(
+            "governance_scheduler_leader", "1 when this process runs the scheduled jobs, else 0."
+        )
+        leader.add_metric([], 1.0 if self._jobs.role == "leader" else 0.0)
+        yield leader
+        families = (
+            (GaugeMetricFamily, "governance_job_running", "1 while the job runs.",
+             lambda s: float(s.running)),
+            (GaugeMetricFamily, "governance_job_last_success_timestamp_seconds",
+             "When the job last finished without error (Unix time).",
+             lambda s: s.last_success.timestamp() if s.last_success else None),
+            (GaugeMetricFamily, "governance_job_last_duration_seconds",
+             "How long the job's last run took.", lambda s: s.last_duration),
+            (CounterMetricFamily, "governance_job_runs", "Runs of the job since start.",
+             lambda s: float(s.runs)),
+            (CounterMetricFamily, "governance_job_failures", "Failed runs since start.",
+             lambda s: float(s.failures)),
+        )  # fmt: skip
+        for kind, name, help_text, value_of in families:
+            family = kind(name, help_text, labels=["job"])
+            for state in states:
+                value = value_of(state)
+                if value is not None:
+                    family.add_metric([state.name], value)
+            yield family
+
+
+def registry_of(*collectors: Collector) -> CollectorRegistry:
+    """A registry of ``collectors`` alone: no process or GC metrics of this process, which
+    would differ between replicas behind one address. ``generate_latest(registry)`` writes it."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(collector)
+    for collector in collectors:
+        registry.register(collector)
     return registry
 
 

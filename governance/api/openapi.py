@@ -94,6 +94,26 @@ _HEALTH: JSON = {
         "directives_version": {"type": ["string", "null"]},
         "stale_sources": {"type": "array", "items": {"type": "string"}},
         "error": {"type": "string"},
+        "role": {"enum": ["leader", "standby"]},
+        "jobs": {"type": "object", "additionalProperties": _ref("Job")},
+    },
+}  # fmt: skip
+
+_JOB: JSON = {
+    "type": "object",
+    "required": ["running", "last_start", "last_finish", "last_outcome", "last_error",
+                 "last_duration_seconds", "last_success", "runs", "failures", "next_run"],
+    "properties": {
+        "running": {"type": "boolean"},
+        "last_start": {"type": ["string", "null"], "format": "date-time"},
+        "last_finish": {"type": ["string", "null"], "format": "date-time"},
+        "last_outcome": {"enum": ["ok", "failed", None]},
+        "last_error": {"type": ["string", "null"]},
+        "last_duration_seconds": {"type": ["number", "null"]},
+        "last_success": {"type": ["string", "null"], "format": "date-time"},
+        "runs": {"type": "integer"},
+        "failures": {"type": "integer"},
+        "next_run": {"type": ["string", "null"], "format": "date-time"},
     },
 }  # fmt: skip
 
@@ -207,7 +227,7 @@ def openapi_document(tokens_required: bool) -> JSON:
         "components": {
             "schemas": {
                 "Directives": _DIRECTIVES, "Directive": _DIRECTIVE, "Health": _HEALTH,
-                "Status": _STATUS, "Category": _CATEGORY,
+                "Job": _JOB, "Status": _STATUS, "Category": _CATEGORY,
                 "Error": {"type": "object", "required": ["error"],
                           "properties": {"error": {"type": "string"}}},
             },

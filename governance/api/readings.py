@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -54,33 +54,54 @@ class Snapshot(Generic[T]):
             return self._value, self._error
 
 
-def last_successful_runs(conn: Connection) -> dict[str, datetime]:
-    """Per source name, when its last successful ingest run finished."""
-    finished = func.max(ingest_runs.c.finished_at)
-    query = (
-        select(ingest_runs.c.source, finished)
-        .where(ingest_runs.c.status == "ok", ingest_runs.c.finished_at.is_not(None))
-        .group_by(ingest_runs.c.source)
-    )
-    return {source: at for source, at in conn.execute(query)}
+@dataclass(frozen=True)
+class SourceActivity:
+    """A source's ingest runs in brief: when the first began, when the last successful one
+    ended, and when the last successful one that read records (produced data) ended."""
+
+    first_run: datetime
+    last_success: datetime | None
+    last_data: datetime | None
+
+    @property
+    def quiet_since(self) -> datetime:
+        """Since when the source has produced no data: its last data, else its first run."""
+        return self.last_data or self.first_run
+
+
+def source_activity(conn: Connection) -> dict[str, SourceActivity]:
+    """Per source name that has ever run, its ``SourceActivity``: one grouped query."""
+    runs = ingest_runs.c
+    ok = and_(runs.status == "ok", runs.finished_at.is_not(None))
+    query = select(
+        runs.source,
+        func.min(runs.started_at),
+        func.max(case((ok, runs.finished_at))),
+        func.max(case((and_(ok, runs.read > 0), runs.finished_at))),
+    ).group_by(runs.source)
+    return {
+        source: SourceActivity(first, success, data)
+        for source, first, success, data in conn.execute(query)
+    }
 
 
 @dataclass(frozen=True)
 class HealthReading:
-    runs: dict[str, datetime]  # source -> last successful run's finish
+    activity: dict[str, SourceActivity]
     last_evaluation: datetime | None
 
     @property
     def last_ingest(self) -> datetime | None:
-        return max(self.runs.values(), default=None)
+        """When the last successful ingest run of any source ended."""
+        return max((a.last_success for a in self.activity.values() if a.last_success), default=None)
 
 
 def read_health(engine: Engine) -> HealthReading:
     """The ledger's freshness: last successful ingest per source, last evaluation."""
     with translate_db_errors(engine), engine.connect() as conn:
-        runs = last_successful_runs(conn)
+        activity = source_activity(conn)
         last = conn.execute(select(func.max(evaluations.c.evaluated_at))).scalar()
-    return HealthReading(runs, last)
+    return HealthReading(activity, last)
 
 
 @dataclass(frozen=True)
@@ -105,5 +126,6 @@ def read_metrics(governance: Governance) -> MetricsReading:
         unpriced = conn.execute(
             select(func.coalesce(func.sum(rollup_daily.c.unpriced), 0))
         ).scalar()
-        runs = last_successful_runs(conn)
+        activity = source_activity(conn)
+    runs = {name: a.last_success for name, a in activity.items() if a.last_success is not None}
     return MetricsReading(now, status, int(held or 0), int(unpriced or 0), runs)

@@ -134,7 +134,7 @@ def test_a_stale_source() -> None:
     seen = render(Stale("openai-billing", AT, datetime(2026, 11, 17, 18, tzinfo=UTC)))
     assert seen.title == "Source openai-billing is stale"
     assert "since 2026-11-17 18:00 UTC (12 h)" in seen.summary
-    assert "never been read" in render(Stale("x", AT, None)).summary
+    assert "never produced data" in render(Stale("x", AT, None)).summary
 
 
 def test_a_closed_period_lists_every_category() -> None:
