@@ -73,6 +73,7 @@ def _cards(ctx: PageContext, e: Economics) -> html.Div:
     actual = sum((m.actual for m in at_mix), Decimal(0))
     cheaper = sum((m.at_mix for m in at_mix), Decimal(0))
     saved = [d.savings.saved for d in e.directives if d.savings.saved is not None]
+    counted = [d for d in e.directives if d.days_after > 0]
     tier_cards = [
         components.card(
             f"{tier.capitalize()} share of requests",
@@ -98,7 +99,8 @@ def _cards(ctx: PageContext, e: Economics) -> html.Div:
                 "Saved by directives (estimate)",
                 ctx.money(sum(saved, Decimal(0))),
                 fresh,
-                note=f"{len(e.directives)} directive(s) this period",
+                note=f"{len(e.directives)} directive(s) this period"
+                + (", none a whole day old yet" if e.directives and not counted else ""),
                 field="directive-savings",
             ),
         ],
