@@ -172,6 +172,7 @@ for command in (
     cli_evaluate.evaluate,
     cli_evaluate.directives_command,
     cli_evaluate.directive,
+    cli_ops.run,
     cli_ops.serve,
     cli_ops.alerts_group,
 ):

@@ -1,6 +1,10 @@
-"""`governance` commands that run services: the HTTP server and alert delivery."""
+"""`governance` commands that run services: the daemon, the HTTP server, alert delivery."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,21 +17,58 @@ from governance.cli_kit import (
 from governance.ledger import migrate
 from governance.textout import table
 
+if TYPE_CHECKING:
+    from governance.bootstrap import Governance
+    from governance.logs import RedactSecrets
+
+log = logging.getLogger("governance.cli")
+
+
+def _listen_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--host, --port and --threads, as ``serve`` and ``run`` both take them."""
+    options = (
+        click.option(
+            "--host", metavar="HOST", help="The address to listen on (default: [server] host)."
+        ),
+        click.option(
+            "--port",
+            type=click.IntRange(0, 65535),
+            help="The port (default: [server] port; 0 picks a free one, logged).",
+        ),
+        click.option(
+            "--threads",
+            type=click.IntRange(1, 256),
+            default=8,
+            show_default=True,
+            help="Threads answering requests.",
+        ),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _start(ctx: click.Context) -> tuple[Governance, RedactSecrets]:
+    """The application, with logs as one redacted logfmt line per event and a schema check:
+    an unreachable database is logged and waited out; a ledger not at this version's schema
+    stops the command (`governance db upgrade` first)."""
+    from governance import logs
+    from governance.exceptions import DatabaseUnavailable, LedgerError
+
+    app = app_of(ctx)
+    redactor = logs.setup(app.config, app.environ)
+    try:
+        migrate.require_current(app.engine)
+    except DatabaseUnavailable as exc:  # serve anyway: the API answers 503 until it is back
+        log.warning("%s; starting anyway, retrying until it answers", exc)
+    except LedgerError as exc:
+        log.error("%s", exc)
+        raise
+    return app, redactor
+
 
 @click.command()
-@click.option("--host", metavar="HOST", help="The address to listen on (default: [server] host).")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    help="The port (default: [server] port; 0 picks a free one, logged).",
-)
-@click.option(
-    "--threads",
-    type=click.IntRange(1, 256),
-    default=8,
-    show_default=True,
-    help="Threads answering requests.",
-)
+@_listen_options
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) -> None:
     """Serve the dashboard and the HTTP API until SIGTERM or SIGINT: the dashboard at /,
@@ -40,27 +81,41 @@ def serve(ctx: click.Context, host: str | None, port: int | None, threads: int) 
         GOVERNANCE_ROUTER_TOKENS=token-1,token-2 governance serve --port 8050
     """
     # Imported here: only this command needs the server.
-    import logging
-
     from governance.api import serve as serve_http
     from governance.bootstrap import http_app
-    from governance.exceptions import DatabaseUnavailable
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # its schema check says nothing new
-    app = app_of(ctx)
-    try:
-        migrate.require_current(app.engine)
-    except DatabaseUnavailable as exc:  # serve anyway: the API answers 503 until it is back
-        logging.getLogger("governance.api").warning("%s", exc)
+    app, _ = _start(ctx)
     server = app.config.server
     api = http_app(app)
     try:
         serve_http(api, host or server.host, server.port if port is None else port, threads)
     finally:
         api.close()
+
+
+@click.command()
+@_listen_options
+@click.pass_context
+def run(ctx: click.Context, host: str | None, port: int | None, threads: int) -> None:
+    """The daemon: the scheduled jobs and the HTTP server (dashboard and API) in one process,
+    until SIGTERM or SIGINT (the jobs under way finish first).
+
+    Each [[sources]] entry is read every `every`; an evaluation follows each ingest that added
+    rows, runs at least every 15 minutes and at each period's end; alerts are delivered every
+    30 s; a source without data for three of its intervals is stale (/healthz, one alert).
+    SIGHUP reads the config again (an invalid file is refused and the running one kept). On
+    PostgreSQL one `run` holds the scheduler lock and others wait as hot standbys (they serve
+    HTTP meanwhile). Logs: one logfmt line per event on stderr, secrets removed.
+
+    Example:
+
+        governance run --port 8050
+    """
+    from governance.daemon import Daemon
+
+    app, redactor = _start(ctx)
+    server = app.config.server
+    Daemon(app, redactor).run(host or server.host, server.port if port is None else port, threads)
 
 
 @click.group(name="alerts")
