@@ -228,10 +228,20 @@ def pull(ctx: click.Context, source_name: str | None, as_json: bool) -> None:
 @click.option(
     "--seed", type=int, default=2026, show_default=True, help="Another seed, another month."
 )
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing when the ledger holds any row already (the quick start's choice).",
+)
 @json_option
 @click.pass_context
 def demo(
-    ctx: click.Context, period: str | None, directory: Path | None, seed: int, as_json: bool
+    ctx: click.Context,
+    period: str | None,
+    directory: Path | None,
+    seed: int,
+    if_empty: bool,
+    as_json: bool,
 ) -> None:
     """Write a month of a made-up company's LLM traffic in the producers' real formats, then
     ingest it: LiteLLM gateway logs, OpenAI and Anthropic cost pages, a Google Cloud FOCUS export.
@@ -247,8 +257,15 @@ def demo(
     import time
 
     from governance.demo import run_demo
+    from governance.demo.run import ledger_rows
 
     app = ready(ctx)
+    if if_empty and (held := ledger_rows(app.engine)):
+        if as_json:
+            echo_json({"skipped": "the ledger is not empty", "ledger_rows": held})
+        else:
+            click.echo(f"the ledger holds {held:,} rows already: no demo written (--if-empty)")
+        return
     started = time.perf_counter()
     result = run_demo(app, directory, period, seed)
     document = ingest_service.report_document(result.reports, app.config.budget.currency)

@@ -14,12 +14,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
 from governance.bootstrap import Governance
 from governance.demo import billing, focus_out, litellm_out, pages, prices, scenario
 from governance.domain.periods import Period
 from governance.exceptions import UsageError
 from governance.ingest.runner import RunReport
 from governance.ingest.service import ingest
+from governance.ledger.errors import translate_db_errors
+from governance.ledger.tables import rollup_daily
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,13 @@ def write_month(
         contents[directory / "focus" / f"vertex-ai_{period.label}.csv"] = export
     changed = sum(_put(path, text) for path, text in contents.items())
     return list(contents), changed, until
+
+
+def ledger_rows(engine: Engine) -> int:
+    """How many rows the ledger holds (read from the daily rollups: no ledger scan)."""
+    with translate_db_errors(engine), engine.connect() as conn:
+        found = conn.execute(select(func.coalesce(func.sum(rollup_daily.c.rows), 0))).scalar()
+    return int(found or 0)
 
 
 def run_demo(

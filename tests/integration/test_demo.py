@@ -201,7 +201,7 @@ def test_the_command_prints_one_json_document(tmp_path: Path) -> None:
     # The command runs on the real clock: last month is whole, whenever the test runs.
     month = period_containing(datetime.now(UTC), "UTC").previous()
     args = ["--config", str(config), "demo", "--period", month.label, "--json"]
-    result = runner.invoke(main, args, catch_exceptions=False)
+    result = runner.invoke(main, [*args, "--if-empty"], catch_exceptions=False)  # it is empty
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
     assert document["dir"] == str(tmp_path / "demo")
@@ -211,6 +211,13 @@ def test_the_command_prints_one_json_document(tmp_path: Path) -> None:
     assert document["files"] == len(document["ingest"]["files"]) == month.days + 2 * pages + 1
     again = json.loads(runner.invoke(main, args, catch_exceptions=False).output)
     assert (again["ingest"]["read"], again["ingest"]["added"]) == (0, 0)
+    skipped = runner.invoke(main, [*args, "--if-empty"], catch_exceptions=False)
+    assert json.loads(skipped.output) == {
+        "skipped": "the ledger is not empty",
+        "ledger_rows": document["ingest"]["added"],
+    }
+    skipped = runner.invoke(main, [*args[:-1], "--if-empty"], catch_exceptions=False)
+    assert skipped.output.startswith("the ledger holds ") and "(--if-empty)" in skipped.output
     future = runner.invoke(main, ["--config", str(config), "demo", "--period", "2999-01"])
     assert future.exit_code == 1 and "has not started" in future.output
     assert [p.default for p in main.commands["demo"].params if p.name == "seed"] == [DEFAULT_SEED]
