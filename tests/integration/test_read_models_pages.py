@@ -135,7 +135,7 @@ def test_the_quarantine_is_filtered_and_paged_in_sql(make_app: AppFactory) -> No
         assert (everything.total, everything.sources) == (3, ["litellm", "openai-costs"])
         assert [h.location for h in everything.items] == ["f.jsonl:3", "f.jsonl:2", "f.jsonl:1"]
         assert read_quarantine(conn, source="litellm").total == 2
-        assert [h.id for h in read_quarantine(conn, reason="GBP").items] == [3]
+        assert [h.location for h in read_quarantine(conn, reason="GBP").items] == ["f.jsonl:3"]
         assert read_quarantine(conn, reason="STARTTIME").total == 1  # any case
         assert read_quarantine(conn, reason="%").total == 1  # a literal percent sign
         assert read_quarantine(conn, reason="_").total == 0  # a literal underscore
