@@ -187,74 +187,43 @@ def burn_chart(overview: Overview, c: CategoryView, colour: str) -> go.Figure:
     days = [first + timedelta(days=i) for i in range(len(c.daily))]
     cumulative = [float(x) for x in itertools.accumulate(c.daily)]
     today, spent = (days[-1], cumulative[-1]) if days else (first, 0.0)
-    figure = go.Figure(layout={"template": "governance"})
+    ahead = [today, last]
     hover = f"%{{x|%-d %b}}: %{{y:,.2f}} {overview.currency}"
-    figure.add_scatter(
-        x=[first, last],
-        y=[float(c.allocation) / period.days, float(c.allocation)],
-        mode="lines",
-        line={"color": "#9ca3af", "dash": "dash", "width": 1},
-        name="even pace",
-    )
-    ends = [spent, float(c.forecast_high)], [spent, float(c.forecast_low)]
-    figure.add_scatter(
-        x=[today, last],
-        y=ends[0],
-        mode="lines",
-        line={"width": 0},
-        showlegend=False,
-        hoverinfo="skip",
-    )
-    figure.add_scatter(
-        x=[today, last],
-        y=ends[1],
-        mode="lines",
-        line={"width": 0},
-        fill="tonexty",
-        fillcolor=_faded(colour),
-        name="80% interval",
-        hoverinfo="skip",
-    )
-    figure.add_scatter(
-        x=[today, last],
-        y=[spent, float(c.forecast)],
-        mode="lines+markers",
-        line={"color": colour, "dash": "dot"},
-        name="forecast",
-        hovertemplate=hover,
-    )
-    figure.add_scatter(
-        x=days,
-        y=cumulative,
-        mode="lines+markers",
-        line={"color": colour, "width": 3},
-        marker={"size": 4},
-        name="spent",
-        hovertemplate=hover,
-    )
-    for level in overview.thresholds if c.allocation else ():
-        figure.add_hline(
-            y=float(c.allocation) * level / 100,
-            line={"color": theme.LEVEL_COLOURS.get(level, theme.OVER), "dash": "dot", "width": 1},
-        )
-        figure.add_annotation(
-            x=1,
-            xref="paper",
-            xanchor="left",
-            y=float(c.allocation) * level / 100,
-            text=f"{level}%",
-            showarrow=False,
-            font={"size": 10, "color": "#6b7280"},
-        )
-    top = max(float(c.allocation), float(c.forecast_high), spent) * 1.08 or 1.0
-    figure.update_layout(
-        height=290,
-        margin={"l": 70, "r": 36, "t": 30, "b": 40},
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        xaxis={"title": {"text": f"day ({period.timezone})"}, "range": _padded(first, last)},
-        yaxis={"title": {"text": theme.axis_title(overview.currency)}, "range": [0, top]},
-    )
-    return figure
+    allocation = float(c.allocation)
+    traces = [
+        {"x": [first, last], "y": [allocation / period.days, allocation], "mode": "lines",
+         "line": {"color": "#9ca3af", "dash": "dash", "width": 1}, "name": "even pace"},
+        {"x": ahead, "y": [spent, float(c.forecast_high)], "mode": "lines", "line": {"width": 0},
+         "showlegend": False, "hoverinfo": "skip"},
+        {"x": ahead, "y": [spent, float(c.forecast_low)], "mode": "lines", "line": {"width": 0},
+         "fill": "tonexty", "fillcolor": _faded(colour), "name": "80% interval",
+         "hoverinfo": "skip"},
+        {"x": ahead, "y": [spent, float(c.forecast)], "mode": "lines+markers",
+         "line": {"color": colour, "dash": "dot"}, "name": "forecast", "hovertemplate": hover},
+        {"x": days, "y": cumulative, "mode": "lines+markers", "line": {"color": colour, "width": 3},
+         "marker": {"size": 4}, "name": "spent", "hovertemplate": hover},
+    ]  # fmt: skip
+    heights = {level: allocation * level / 100 for level in overview.thresholds if allocation}
+    shapes = [
+        {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y,
+         "line": {"color": theme.LEVEL_COLOURS.get(level, theme.OVER), "dash": "dot", "width": 1}}
+        for level, y in heights.items()
+    ]  # fmt: skip
+    labels = [
+        {"x": 1, "xref": "paper", "xanchor": "left", "y": y, "text": f"{level}%",
+         "showarrow": False, "font": {"size": 10, "color": "#6b7280"}}
+        for level, y in heights.items()
+    ]  # fmt: skip
+    top = max(allocation, float(c.forecast_high), spent) * 1.08 or 1.0
+    layout = {
+        "template": "governance", "height": 290, "shapes": shapes, "annotations": labels,
+        "margin": {"l": 70, "r": 36, "t": 30, "b": 40},
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "xaxis": {"title": {"text": f"day ({period.timezone})"}, "range": _padded(first, last)},
+        "yaxis": {"title": {"text": theme.axis_title(overview.currency)}, "range": [0, top]},
+    }  # fmt: skip
+    # One construction, not add_* calls: plotly validates each call, ~30 ms a chart otherwise.
+    return go.Figure(data=[go.Scatter(t) for t in traces], layout=layout)
 
 
 def _padded(first: date, last: date) -> list[datetime]:

@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints its figures, the target and a verdict (README, Performance)."""
