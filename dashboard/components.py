@@ -20,9 +20,10 @@ from governance.ledger.read_models.freshness import Freshness
 GRAPH_CONFIG: dcc.Graph.Config = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 
 
-def data(**values: str) -> dict[str, Any]:
-    """``data-*`` attributes (``data(field="spend")``): what tests and scripts find values by."""
-    return {f"data-{name}": value for name, value in values.items()}
+def data(**values: str | None) -> dict[str, Any]:
+    """``data-*`` attributes (``data(field="spend")``): what tests and scripts find values by.
+    None leaves an attribute out."""
+    return {f"data-{name}": value for name, value in values.items() if value is not None}
 
 
 def graph(graph_id: str, figure: Any, class_name: str | None = None) -> dcc.Graph:
@@ -74,7 +75,7 @@ def card(
     return html.Div(
         [
             html.Div(label, className="label"),
-            html.Div(value, className=f"value {value_class}".strip(), **data(field=field or "")),
+            html.Div(value, className=f"value {value_class}".strip(), **data(field=field)),
             html.Div(note, className="note") if note else None,
             as_of(freshness),
         ],

@@ -26,9 +26,16 @@ def layout(ctx: PageContext) -> Any:
     title = html.H2(f"Overview: {period.start.strftime('%B %Y')}")
     if not overview.freshness.has_data:
         return html.Div([title, components.guidance("the overview")])
+    quiet = None
+    if overview.spend == 0:  # data from other periods only (a demo of a past month, say)
+        quiet = html.P(
+            "No spend recorded in this period yet: the Spend page shows the earlier ones.",
+            className="guidance",
+        )
     return html.Div(
         [
             title,
+            quiet,
             _cards(ctx, overview),
             *(_category(ctx, overview, category) for category in overview.categories),
         ]

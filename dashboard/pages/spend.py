@@ -77,7 +77,7 @@ def _frame(ctx: PageContext, label: str) -> pd.DataFrame:
 def _options(ctx: PageContext, frame: pd.DataFrame, column: str) -> list[str]:
     present = set(frame[column])
     if column == "category":  # the config's order, as everywhere else
-        known = [name for name in ctx.colours if name in present]
+        known = [name for name in ctx.governance.config.categories if name in present]
         return known + sorted(present - set(known))
     return sorted(present)
 
