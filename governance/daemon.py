@@ -124,7 +124,8 @@ class Daemon:
                 self.worker.start()
                 self._announce("leader", "holds the scheduler lock")
             else:
-                self._announce("standby", "another process holds the scheduler lock")
+                problem = self.leadership.last_error  # the database did not answer
+                self._announce("standby", problem or "another process holds the scheduler lock")
         elif not self.leadership.held():
             self._step_down("lost the scheduler lock")
             self._announce("standby", "lost the scheduler lock")

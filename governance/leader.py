@@ -28,6 +28,8 @@ LOCK_KEY = int.from_bytes(hashlib.sha256(b"spend-governance scheduler").digest()
 
 
 class Leadership(Protocol):
+    last_error: str | None  # why the last attempt or check failed (None: it did not fail)
+
     def acquire(self) -> bool:
         """Try to become the leader, without waiting; True if this process now is."""
 
@@ -40,6 +42,8 @@ class Leadership(Protocol):
 
 class Solo:
     """A single process (SQLite): always the leader."""
+
+    last_error: str | None = None
 
     def acquire(self) -> bool:
         return True
@@ -75,6 +79,7 @@ class AdvisoryLock:
             return False
         if not got:
             conn.close()  # it holds no lock: back to the pool
+            self.last_error = None  # not a failure: another process leads
             return False
         self._conn, self.last_error = conn, None
         return True
