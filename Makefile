@@ -12,13 +12,15 @@ $(UV):
 	python3 -m venv .uv
 	.uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-## Install the product and run it on the embedded SQLite default, with the demo month.
+## Install the product and run the daemon on the embedded SQLite default, with the demo month
+## (written only into an empty ledger), in the foreground at http://127.0.0.1:8050 until Ctrl-C.
 run: $(UV)
 	$(UV) sync --frozen
 	$(RUN) governance init
-	$(RUN) governance demo
-	$(RUN) governance evaluate
-	$(RUN) governance status
+	$(RUN) governance demo --if-empty
+	@echo "Starting the daemon; it logs where to look (the dashboard at /, /directives, /metrics,"
+	@echo "/healthz: http://127.0.0.1:8050 with the starter config). Ctrl-C or SIGTERM stops it."
+	$(RUN) governance run
 
 ## Install the dev tools and run the whole suite: lint, types, tests.
 test: $(UV)
