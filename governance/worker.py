@@ -149,14 +149,15 @@ class Worker:
         app = dataclasses.replace(self.app)
         self.jobs.started(name, app.clock())
         error: str | None = None
+        crashed = False
         try:
             error = work(app, self)
         except GovernanceError as exc:  # expected failures: one line, retried next run
             error = str(exc)
         except Exception as exc:  # a bug or an untranslated error: never let it stop the daemon
-            error = f"{type(exc).__name__}: {exc}"
-            log.exception("job %s crashed", name, extra={"job": name})
-        if error is not None:
+            error, crashed = f"{type(exc).__name__}: {exc}", True
+            log.exception("job %s failed: %s", name, error, extra={"job": name})
+        if error is not None and not crashed:
             log.warning("job %s failed: %s", name, error, extra={"job": name})
         self.jobs.finished(name, app.clock(), error)
         self._note_next_run(name)
