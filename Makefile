@@ -15,7 +15,7 @@ $(UV):
 ## Install the product and run the daemon on the embedded SQLite default, with the demo month
 ## (written only into an empty ledger), in the foreground at http://127.0.0.1:8050 until Ctrl-C.
 run: $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --inexact  # keeps the dev tools `make test` installed
 	$(RUN) governance init
 	$(RUN) governance demo --if-empty
 	@echo "Starting the daemon; it logs where to look (the dashboard at /, /directives, /metrics,"
