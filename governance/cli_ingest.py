@@ -247,7 +247,9 @@ def demo(
     ingest it: LiteLLM gateway logs, OpenAI and Anthropic cost pages, a Google Cloud FOCUS export.
 
     The current period is written up to now, a past --period whole. Its batch category overspends
-    from mid-month. Running it again with the same seed adds nothing.
+    from mid-month. Then the month is evaluated at each midnight, as a running daemon would have
+    done, so that its crossings and directives have their days. Running it again with the same
+    seed adds nothing.
 
     Example:
 
@@ -257,7 +259,7 @@ def demo(
     import time
 
     from governance.demo import run_demo
-    from governance.demo.run import ledger_rows
+    from governance.demo.run import ledger_rows, replay_evaluations
 
     app = ready(ctx)
     if if_empty and (held := ledger_rows(app.engine)):
@@ -268,6 +270,7 @@ def demo(
         return
     started = time.perf_counter()
     result = run_demo(app, directory, period, seed)
+    replayed = replay_evaluations(app, result.period, result.until)
     document = ingest_service.report_document(result.reports, app.config.budget.currency)
     seconds = time.perf_counter() - started
     where = {
@@ -282,6 +285,7 @@ def demo(
                 "period": where,
                 "files": len(result.files),
                 "ingest": document,
+                "evaluations": replayed,
             }
         )
     else:
@@ -298,6 +302,8 @@ def demo(
             f" {result.directory} ({result.changed} written, the others unchanged)"
         )
         click.echo(counts_table({**document, "files": shown}))
+        if replayed:
+            click.echo(f"evaluated at each of {replayed} midnights, as a running daemon would")
         click.echo(
             f"done in {seconds:.1f}s; see `governance status` and `governance spend --by team`"
         )

@@ -20,11 +20,12 @@ from sqlalchemy.engine import Engine
 from governance.bootstrap import Governance
 from governance.demo import billing, focus_out, litellm_out, pages, prices, scenario
 from governance.domain.periods import Period
+from governance.evaluate import run_evaluation
 from governance.exceptions import UsageError
 from governance.ingest.runner import RunReport
 from governance.ingest.service import ingest
 from governance.ledger.errors import translate_db_errors
-from governance.ledger.tables import rollup_daily
+from governance.ledger.tables import evaluations, rollup_daily
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,20 @@ def ledger_rows(engine: Engine) -> int:
     with translate_db_errors(engine), engine.connect() as conn:
         found = conn.execute(select(func.coalesce(func.sum(rollup_daily.c.rows), 0))).scalar()
     return int(found or 0)
+
+
+def replay_evaluations(app: Governance, period: Period, until: datetime) -> int:
+    """Evaluate at each local midnight of ``period`` up to ``until`` that no stored evaluation
+    has passed yet, as a running daemon would have: the demo then has a history (crossings on
+    their days, directives in force from when they began). Alerts wait in the outbox."""
+    with translate_db_errors(app.engine), app.engine.connect() as conn:
+        last = conn.execute(
+            select(func.max(evaluations.c.as_of)).where(evaluations.c.period == period.label)
+        ).scalar()
+    moments = [t for t in period.day_starts()[1:] if t <= until and (last is None or t > last)]
+    for moment in moments:
+        run_evaluation(app.config, app.engine, moment, moment)
+    return len(moments)
 
 
 def run_demo(

@@ -83,6 +83,12 @@ class Period:
         """Number of calendar days in the month."""
         return calendar.monthrange(*_year_month(self.label))[1]
 
+    def day_starts(self) -> list[datetime]:
+        """The start of each local day of the period (in UTC), the first day's being ``start``."""
+        zone = _zone(self.timezone)
+        first = date(*_year_month(self.label), 1)
+        return [_day_start(first + n * _DAY, zone) for n in range(self.days)]
+
     def contains(self, instant: datetime) -> bool:
         """Whether ``instant`` (timezone-aware) lies in ``[start, end)``."""
         _require_aware(instant)

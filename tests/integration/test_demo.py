@@ -209,8 +209,18 @@ def test_the_command_prints_one_json_document(tmp_path: Path) -> None:
     assert document["period"]["until"] == rfc3339(month.end)
     pages = -(-month.days // 7)  # 7 daily buckets a page
     assert document["files"] == len(document["ingest"]["files"]) == month.days + 2 * pages + 1
+    assert document["evaluations"] == month.days - 1  # each midnight after the first
     again = json.loads(runner.invoke(main, args, catch_exceptions=False).output)
     assert (again["ingest"]["read"], again["ingest"]["added"]) == (0, 0)
+    assert again["evaluations"] == 0  # the month's midnights are evaluated already
+    status = json.loads(
+        runner.invoke(
+            main, ["--config", str(config), "status", "--json", "--period", month.label]
+        ).output
+    )
+    batch = next(c for c in status["categories"] if c["name"] == "batch")
+    crossed_days = {c["at"][:10] for c in batch["crossed"]}
+    assert len(crossed_days) > 1  # crossed on the days they happened, not all at once
     skipped = runner.invoke(main, [*args, "--if-empty"], catch_exceptions=False)
     assert json.loads(skipped.output) == {
         "skipped": "the ledger is not empty",

@@ -182,3 +182,12 @@ def test_month_starting_inside_a_gap(gap_zone: str) -> None:
     assert period_containing(utc(2023, 3, 31, 23, 30), gap_zone) == april
     assert period_containing(utc(2023, 3, 31, 23, 29, 59), gap_zone).label == "2023-03"
     assert april.elapsed_days(utc(2023, 4, 1, 11, 15)) == 0.5  # 1 April lasts 23.5 hours
+
+
+def test_day_starts_are_local_midnights_across_a_dst_change() -> None:
+    period = period_for_label("2026-10", "Europe/Berlin")
+    starts = period.day_starts()
+    assert len(starts) == 31 and starts[0] == period.start
+    assert starts[1] == datetime(2026, 10, 1, 22, tzinfo=UTC)  # CEST, UTC+2
+    assert starts[-1] == datetime(2026, 10, 30, 23, tzinfo=UTC)  # CET after the 25th
+    assert starts[-1] + timedelta(hours=24) == period.end
