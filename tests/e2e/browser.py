@@ -20,6 +20,7 @@ from governance.api import Server
 from governance.bootstrap import Governance, http_app
 from governance.config import parse_config, starter_config_text
 from governance.demo import run_demo
+from governance.demo.run import replay_evaluations
 from governance.evaluate import run_evaluation
 from governance.ledger import migrate
 from governance.ledger.engine import make_engine
@@ -97,7 +98,8 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The demo month (November 2026, up to NOW) ingested, evaluated and served."""
     directory = tmp_path_factory.mktemp("demo-site")
     app = demo_governance(directory)
-    run_demo(app, directory / "demo")
+    demo = run_demo(app, directory / "demo")
+    replay_evaluations(app, demo.period, NOW)  # what `governance demo` does
     run_evaluation(app.config, app.engine, NOW, NOW)
     yield from serve_site(app)
     app.close()

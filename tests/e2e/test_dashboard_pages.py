@@ -46,12 +46,15 @@ def test_directives_and_alerts(page: Any, demo_site: Site) -> None:
     )
     assert sorted(ids) == ["2026-11/batch/premium-standard", "2026-11/batch/standard-economy"]
     table = page.locator("#directives-table").inner_text()
-    assert "forecast ≥ 90%: $22,078.29 of $12,500.00" in table
-    assert "batch has spent $14,365.72 of its $12,500.00 allocation" in table
+    # `governance demo` evaluated each midnight: each directive began on the day it was crossed.
+    assert "forecast ≥ 90%: $11,812.23 of $12,500.00" in table  # on 16 Nov
+    assert "batch has spent $12,808.23 of its $12,500.00 allocation" in table  # on 23 Nov
+    assert "16 Nov 2026 00:00 UTC" in table and "23 Nov 2026 00:00 UTC" in table
     assert page.locator('[data-field="active"]').inner_text() == "2"
-    [alert] = page.evaluate(ROWS, "alerts-table")
-    assert alert[1:4] == ["crossing", "batch", "batch has reached 100% of its allocation"]
-    assert alert[4].startswith("waiting")
+    alerts = page.evaluate(ROWS, "alerts-table")
+    assert [a[1:3] for a in alerts] == [["crossing", "batch"]] * 6  # no [alerts.slack]: waiting
+    assert alerts[0][3] == "batch has reached 100% of its allocation"  # the newest first
+    assert all(a[4].startswith("waiting") for a in alerts)
     assert page.locator("#delivery-problem").count() == 0
 
 
