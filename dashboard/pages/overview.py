@@ -161,7 +161,9 @@ def _facts(ctx: PageContext, overview: Overview, c: CategoryView) -> html.Div:
 def _crossed(c: CategoryView) -> html.Div | None:
     if not c.crossed:
         return None
-    levels = ", ".join(f"{x['level']}% ({x['basis']})" for x in c.crossed)
+    levels = ", ".join(
+        f"{x['level']}% {x['basis']} on {datetime.fromisoformat(x['at']):%-d %b}" for x in c.crossed
+    )
     return html.Div([html.Strong("Levels crossed: "), levels], className="crossed")
 
 
