@@ -23,8 +23,13 @@ _DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
 def decode_json(text: str | bytes) -> Any:
-    """A JSON value with its numbers' decimals kept exact (Decimal, never float)."""
-    return _DECODER.decode(text.decode("utf-8") if isinstance(text, bytes) else text)
+    """A JSON value with its numbers' decimals kept exact (Decimal, never float). Nesting
+    deeper than Python's recursion limit is a JSONDecodeError too, as any other bad JSON."""
+    text = text.decode("utf-8") if isinstance(text, bytes) else text
+    try:
+        return _DECODER.decode(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
 
 
 _BOM = codecs.BOM_UTF8
@@ -144,6 +149,7 @@ class _CountingLines:
 
     def __init__(self, handle: BinaryIO, position: int) -> None:
         self.handle, self.position, self.lines = handle, position, 0
+        self.last = ""  # the last line handed out
 
     def __iter__(self) -> _CountingLines:
         return self
@@ -154,21 +160,47 @@ class _CountingLines:
             raise StopIteration
         self.position += len(chunk)
         self.lines += 1
-        return chunk.decode("utf-8", "replace")
+        self.last = chunk.decode("utf-8", "replace")
+        return self.last
+
+
+def _csv_rows(lines: _CountingLines) -> Iterator[list[str] | csv.Error]:
+    """csv's rows, with its errors in their place: a row csv cannot read (a bare carriage
+    return in a field, a field over csv's size limit: a binary file) is one bad record, not
+    the end of the run."""
+    reader = csv.reader(lines)
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield exc
 
 
 def _csv(handle: BinaryIO, name: str, offset: int) -> Iterator[Decoded]:
     start = _skip_bom(handle, 0)
     lines = _CountingLines(handle, start)
-    header = next(csv.reader(lines), None)
+    header = next(_csv_rows(lines), None)
     if header is None:
         return
+    if isinstance(header, csv.Error):  # every row is then held, for want of columns
+        if offset == 0:
+            yield Undecodable(
+                f"{name}:1", f"not CSV: {header}", lines.last.strip(), lines.position, 1
+            )
+        header = []
     if offset > lines.position:
         handle.seek(offset)
         lines.position = offset
     # Line numbers are only known reading from the start; a resumed read names the byte offset.
     resumed = offset > 0 and offset != lines.position
-    for row in csv.reader(lines):
+    for row in _csv_rows(lines):
+        if isinstance(row, csv.Error):
+            where = f"{name}@{lines.position}" if resumed else f"{name}:{lines.lines}"
+            text = lines.last.strip()
+            yield Undecodable(where, f"not CSV: {row}", text, lines.position, lines.lines)
+            continue
         first_line = lines.lines - row_line_count(row) + 1
         where = f"{name}@{lines.position}" if resumed else f"{name}:{first_line}"
         if not any(cell.strip() for cell in row):
