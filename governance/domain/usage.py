@@ -120,6 +120,10 @@ def check(record: UsageRecord) -> None:
         raise BadRecord("negative token or request count")
     if not record.source_key:
         raise BadRecord("no record id")
+    texts = (record.source_key, record.model, record.provider, record.currency, record.team,
+             record.project, *record.tags)  # fmt: skip
+    if any(text is not None and "\x00" in text for text in texts):
+        raise BadRecord("a NUL character (U+0000) in its text")  # no ledger row should hold one
 
 
 def in_budget_currency(amount: Decimal, currency: str, rules: LedgerRules) -> dict[str, object]:

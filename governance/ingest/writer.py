@@ -76,6 +76,12 @@ def fingerprint(source: str, stream: str, raw: str) -> str:
     return hashlib.sha256(f"{source}\x1f{stream}\x1f{raw}".encode()).hexdigest()
 
 
+def _storable(text: str) -> str:
+    """``text`` with NUL shown as U+FFFD, as undecodable bytes are: PostgreSQL's text cannot
+    hold NUL, and one bad line must not fail its whole batch (and every later run)."""
+    return text.replace("\x00", "\ufffd")
+
+
 def _insert(conn: Connection, table: Any) -> Any:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
@@ -213,8 +219,8 @@ class BatchWriter:
                 "source": self.source,
                 "format": self.format,
                 "location": item.location[:1000],
-                "reason": item.reason,
-                "raw": item.raw,
+                "reason": _storable(item.reason),
+                "raw": _storable(item.raw),
                 "fingerprint": fingerprint(self.source, stream, item.raw),
                 "seen_at": now,
                 "status": "held",
