@@ -1,0 +1,92 @@
+"""Scale-out on PostgreSQL (DESIGN section 10): one `governance run` leads, two `governance
+serve` replicas answer /directives and the dashboard from the same ledger, and a change
+published anywhere reaches every replica."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from governance.config import starter_config_text
+from tests.conftest import _empty
+from tests.e2e.daemon import RunProcess
+from tests.factories import insert_rows, ledger_row
+
+
+class ServeProcess(RunProcess):
+    """``python -m governance serve``: the HTTP app without the scheduler."""
+
+    def __init__(self, log: Path, environ: dict[str, str]) -> None:
+        self.log = log
+        self._port = None
+        with log.open("wb") as sink:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "governance", "serve", "--port", "0", "--threads", "2"],
+                env={**os.environ, **environ},
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+
+
+@pytest.fixture
+def pg_empty(pg_ledger: Engine) -> Iterator[Engine]:
+    _empty(pg_ledger)
+    yield pg_ledger
+    _empty(pg_ledger)
+
+
+def _directives(process: RunProcess) -> dict[str, object]:
+    status, body = process.get("/directives")
+    assert status == 200, body
+    document: dict[str, object] = json.loads(body)
+    return document
+
+
+@pytest.mark.postgres
+def test_replicas_serve_what_the_leader_publishes(pg_empty: Engine, tmp_path: Path) -> None:
+    # Batch over a $25 allocation this month: the leader's first evaluation downgrades it.
+    start = datetime.now(UTC).replace(day=1, hour=1, minute=0, second=0, microsecond=0)
+    overspend = ledger_row(
+        occurred_at=start, category="batch", tier="premium", model="gpt-4o", cost=Decimal(30)
+    )
+    insert_rows(pg_empty, [overspend])
+    config = tmp_path / "governance.toml"
+    config.write_text(starter_config_text().replace('amount = "50000.00"', 'amount = "100.00"'))
+    environ = {
+        "GOVERNANCE_CONFIG": str(config),
+        "GOVERNANCE_DATABASE_URL": pg_empty.url.render_as_string(hide_password=False),
+    }
+    with (
+        RunProcess(tmp_path / "run.log", environ) as leader,
+        ServeProcess(tmp_path / "a.log", environ) as first,
+        ServeProcess(tmp_path / "b.log", environ) as second,
+    ):
+        leader.wait_for(r"role=leader")
+        published = leader.until(lambda: _directives(leader)["directives"])
+        version = _directives(leader)["version"]
+        assert {d["id"] for d in published} >= {f"{start:%Y-%m}/batch/standard-economy"}
+        for replica in (first, second):
+            assert replica.until(lambda r=replica: _directives(r)["version"] == version)
+            assert _directives(replica)["routes"] == _directives(leader)["routes"]
+            assert replica.get("/")[0] == 200  # the dashboard
+            status, layout = replica.get("/_dash-layout")
+            assert status == 200 and b"page" in layout
+
+        # A revocation published by any process reaches every replica within seconds.
+        revoke = [sys.executable, "-m", "governance", "directive", "revoke"]
+        revoke += [f"{start:%Y-%m}/batch/standard-economy", "--reason", "replica test"]
+        done = subprocess.run(revoke, env={**os.environ, **environ}, capture_output=True)
+        assert done.returncode == 0, done.stderr
+        for replica in (first, second, leader):
+            replica.until(lambda r=replica: _directives(r)["version"] != version, timeout=10)
+            ids = {d["id"] for d in _directives(replica)["directives"]}
+            assert f"{start:%Y-%m}/batch/standard-economy" not in ids
