@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -44,10 +45,10 @@ def pg_empty(pg_ledger: Engine) -> Iterator[Engine]:
     _empty(pg_ledger)
 
 
-def _directives(process: RunProcess) -> dict[str, object]:
+def _directives(process: RunProcess) -> dict[str, Any]:
     status, body = process.get("/directives")
     assert status == 200, body
-    document: dict[str, object] = json.loads(body)
+    document: dict[str, Any] = json.loads(body)
     return document
 
 
