@@ -5,11 +5,17 @@ slack-sdk through its ``base_url`` (or the webhook's URL). It checks the bearer 
 channel as Slack does, records every message it accepts, and can be told to answer the next
 requests with a failure (5xx, 429 with ``Retry-After``, ``{"ok": false, "error": CODE}``, or a
 dropped connection), or to go down (connection refused) and come back on the same port.
+
+It can also ``hold`` requests before acting on them (a slow Slack), until ``release``; a held
+request whose client has hung up meanwhile is dropped, never accepted (``abandoned``): the
+client's retry must then post it, once.
 """
 
 from __future__ import annotations
 
 import json
+import select
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +43,9 @@ class SlackApi:
     channels: set[str] | None = None  # None: every channel exists
     messages: list[dict[str, Any]] = field(default_factory=list)  # accepted, in order
     requests: int = 0  # every request that reached the server
+    held: int = 0  # requests waiting in a hold now
+    abandoned: int = 0  # held requests whose client hung up before the release: not accepted
+    _hold: threading.Event | None = None
     _failures: list[_Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -59,6 +68,34 @@ class SlackApi:
         any other answers ``error`` as text (or an HTML page)."""
         with self._lock:
             self._failures += [_Failure(status, error, retry_after) for _ in range(times)]
+
+    def hold(self) -> None:
+        """Keep the next requests waiting, not acted on, until ``release``."""
+        self._hold = threading.Event()
+
+    def release(self) -> None:
+        hold, self._hold = self._hold, None
+        if hold is not None:
+            hold.set()
+
+    def _through_hold(self, connection: socket.socket) -> bool:
+        """Wait while held; False when the client hung up meanwhile (the request is dropped)."""
+        hold = self._hold
+        if hold is None:
+            return True
+        with self._lock:
+            self.held += 1
+        hold.wait()
+        readable, _, _ = select.select([connection], [], [], 0)
+        try:
+            gone = bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
+        except ConnectionError:  # reset: gone too
+            gone = True
+        with self._lock:
+            self.held -= 1
+            self.abandoned += gone
+            self.requests += gone  # it reached the server too (the others count on below)
+        return not gone
 
     def texts(self) -> list[str]:
         return [m.get("text", "") for m in self.messages]
@@ -118,6 +155,9 @@ def _handler(api: SlackApi) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             headers = {name.lower(): value for name, value in self.headers.items()}
+            if not api._through_hold(self.connection):
+                self.close_connection = True
+                return
             failure = api._next_failure()
             if failure is not None:
                 self._fail(failure)
