@@ -93,3 +93,16 @@ class RunProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+def governance(environ: dict[str, str], *args: str) -> str:
+    """Run one ``python -m governance`` command (a CLI verb) to completion; its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-m", "governance", *args],
+        env={**os.environ, **environ},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, f"{' '.join(args)}: exit {done.returncode}\n{done.stderr}"
+    return done.stdout
