@@ -1,7 +1,8 @@
 """`governance run` over time, under a steady load: does ingest keep up, does memory stay flat,
 does anything fail?
 
-Starts the daemon on a fresh SQLite ledger (or --database-url), reading a folder of LiteLLM
+Starts the daemon on a fresh SQLite ledger (or --database-url: an empty database, as the
+ledger's row count is compared with the rows written), reading a folder of LiteLLM
 logs every --every seconds, while a gateway appends rows to it at --rate rows/s (a new file
 each minute) and routers poll GET /directives at --polls requests/s. Every second it reads the
 ledger's row count and the daemon's RSS; every 10 s it prints a line. Ingest lag is how long
