@@ -55,6 +55,14 @@ def _hourly_entries(conn: Connection, period: Period, until: datetime) -> list[E
         return found
 
     sums: dict[tuple[date, str, str, int, str], list[int]] = defaultdict(lambda: [0, 0])
+    # The rollup holds ``until``'s hour whole; when no row of that hour is at or after
+    # ``until`` (always, evaluating "now"), it is exact, and the ledger is not read at all:
+    # that hour's rows grow with the traffic.
+    later = select(ledger.c.id).where(
+        ledger.c.occurred_at >= until, ledger.c.occurred_at < whole + timedelta(hours=1)
+    )
+    if until > whole and conn.execute(later.limit(1)).first() is None:
+        whole += timedelta(hours=1)
     # Costs are summed as raw nano-units: the column's Money type would make a Decimal each.
     raw = select(
         rollup_hourly.c.hour,
@@ -80,11 +88,12 @@ def _hourly_entries(conn: Connection, period: Period, until: datetime) -> list[E
         .where(ledger.c.occurred_at >= max(whole, since), ledger.c.occurred_at < until)
         .group_by(ledger.c.provider, ledger.c.layer, ledger.c.category)
     )
-    day, index = place(whole)
-    for provider, layer, category, nanos, requests in conn.execute(partial):
-        total = sums[(day, provider, layer, index, category)]
-        total[0] += int(nanos)
-        total[1] += int(requests)
+    if whole < until:
+        day, index = place(whole)
+        for provider, layer, category, nanos, requests in conn.execute(partial):
+            total = sums[(day, provider, layer, index, category)]
+            total[0] += int(nanos)
+            total[1] += int(requests)
     return [
         Entry(day, provider, layer, (index, category), from_nanos(nanos), requests)
         for (day, provider, layer, index, category), (nanos, requests) in sums.items()

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
 from governance.domain.periods import period_for_label
 from governance.ledger.spend_view import category_spend, history, spend_by
+from governance.ledger.tables import ledger
 from tests.factories import insert_rows, ledger_row
 
 OCT = period_for_label("2026-10", "UTC")
@@ -68,6 +70,19 @@ def test_a_moment_inside_an_hour_counts_only_what_came_before(ledger_engine: Eng
         assert category_spend(conn, OCT, at(10, 30))["standard"].total == Decimal("5")
         assert category_spend(conn, OCT, at(10))["standard"].total == Decimal("4")
         assert category_spend(conn, OCT, at(11))["standard"].total == Decimal("7")
+        assert category_spend(conn, OCT, at(10, 45))["standard"].total == Decimal("5")
+        assert category_spend(conn, OCT, at(10, 50))["standard"].total == Decimal("7")
+
+
+def test_now_reads_its_hour_from_the_rollup_not_the_ledger(ledger_engine: Engine) -> None:
+    """Evaluating "now" (no row of the hour at or after it) must not read the hour's rows from
+    the ledger: their number grows with the traffic. Seen here by removing them from the
+    ledger alone: the rollup still counts them."""
+    insert_rows(ledger_engine, [ledger_row(cost=Decimal("1"), occurred_at=at(10, 15))])
+    with ledger_engine.begin() as conn:
+        conn.execute(delete(ledger))
+    with ledger_engine.connect() as conn:
+        assert category_spend(conn, OCT, at(10, 50))["standard"].total == Decimal("1")
 
 
 def test_history_gives_each_category_its_recent_days(ledger_engine: Engine) -> None:
