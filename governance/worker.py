@@ -29,7 +29,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from governance.bootstrap import Governance
 from governance.config import Config
-from governance.exceptions import GovernanceError
+from governance.exceptions import DatabaseUnavailable, GovernanceError
 from governance.jobstate import JobRegistry
 from governance.worker_jobs import Work
 from governance.worker_plan import JobSpec, Schedule, job_specs
@@ -152,6 +152,9 @@ class Worker:
         crashed = False
         try:
             error = work(app, self)
+        except DatabaseUnavailable as exc:  # transient: tried again soon
+            error = str(exc)
+            self._retry_soon(name)
         except GovernanceError as exc:  # expected failures: one line, retried next run
             error = str(exc)
         except Exception as exc:  # a bug or an untranslated error: never let it stop the daemon
@@ -161,6 +164,17 @@ class Worker:
             log.warning("job %s failed: %s", name, error, extra={"job": name})
         self.jobs.finished(name, app.clock(), error)
         self._note_next_run(name)
+
+    def _retry_soon(self, name: str) -> None:
+        """Bring job ``name``'s next run forward to ``retry_after`` from now."""
+        scheduler = self._scheduler
+        job = scheduler.get_job(name) if scheduler is not None else None
+        if scheduler is None or job is None:
+            return
+        soon = datetime.now(UTC) + self.schedule.retry_after
+        if job.next_run_time is None or job.next_run_time > soon:
+            with contextlib.suppress(JobLookupError):  # removed by a reload meanwhile
+                scheduler.modify_job(name, next_run_time=soon)
 
     def _note_next_run(self, name: str) -> None:
         scheduler = self._scheduler

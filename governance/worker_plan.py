@@ -23,6 +23,9 @@ class Schedule:
     evaluate_every: timedelta = timedelta(minutes=15)
     deliver_every: timedelta = timedelta(seconds=30)
     stale_every: timedelta = timedelta(minutes=1)
+    # A job the database refused (down, or SQLite locked by another writer) runs again this
+    # soon, rather than at its next turn (up to 15 minutes for the evaluation).
+    retry_after: timedelta = timedelta(seconds=10)
 
 
 class PeriodEndTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 is untyped

@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +21,9 @@ from governance.bootstrap import Governance
 from governance.config import parse_config, starter_config_text
 from governance.exceptions import DatabaseUnavailable
 from governance.jobstate import JobRegistry
+from governance.jsonout import rfc3339
+from governance.ledger import migrate
+from governance.ledger.engine import make_engine
 from governance.ledger.tables import evaluations, ingest_runs, ledger
 from governance.worker import Worker
 from governance.worker_plan import Schedule
@@ -188,3 +192,38 @@ def test_the_scheduler_ingests_evaluates_and_reschedules_on_reload(
 def slack() -> Iterator[SlackApi]:
     with SlackApi().running() as api:
         yield api
+
+
+def test_a_job_the_database_refused_runs_again_soon(tmp_path: Path) -> None:
+    """SQLite: another process holds the write lock (a `governance ingest` by hand, say), so
+    the evaluation fails at once with "database is locked"; it runs again ``retry_after``
+    later, not at its next quarter hour."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
+    migrate.upgrade(engine)
+    config = parse_config(starter_config_text(), "t.toml", tmp_path)
+    app = Governance(config, tmp_path / "t.toml", {}, lambda: datetime.now(UTC), engine)
+    jobs = JobRegistry()
+    worker = Worker(app, jobs, Schedule(retry_after=timedelta(seconds=1)))
+    other = sqlite3.connect(tmp_path / "ledger.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the other writer
+    worker.start()
+    try:
+        wait_for(lambda: jobs.to_json().get("evaluate", {}).get("failures"))
+        assert "locked" in jobs.to_json()["evaluate"]["last_error"]
+        assert count(app, evaluations) == 0
+        other.execute("COMMIT")
+        wait_for(lambda: count(app, evaluations) == 1)
+        state = jobs.to_json()["evaluate"]
+        assert state["last_outcome"] == "ok"
+        assert state["next_run"] > rfc3339(datetime.now(UTC) + timedelta(minutes=14))
+    finally:
+        worker.stop()
+        other.close()
+        engine.dispose()
+
+
+def wait_for(check: Callable[[], object], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
