@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -21,6 +21,7 @@ from governance.domain.categorise import tags_from
 from governance.domain.usage import BadRecord, UsageRecord
 from governance.sources import fields
 from governance.sources.base import Format, Parsed, ParseResult, ReadContext, parse_records
+from governance.sources.containers import decode_json
 
 
 class _Metadata(msgspec.Struct):
@@ -59,9 +60,17 @@ _JSON_COLUMNS = ("metadata", "request_tags")
 _METADATA_JSON = ("spend_logs_metadata", "additional_usage_values", "usage_object")
 
 
-def decode_line(line: bytes) -> _Row:
+class _Line(NamedTuple):
+    """A JSON line decoded into the typed row, with its text: a row that proves bad is held
+    as it was written (the typed row drops the fields it does not know)."""
+
+    row: _Row
+    text: bytes
+
+
+def decode_line(line: bytes) -> _Line:
     """A JSON Lines line decoded straight into the typed row (the fast path for big logs)."""
-    return _LINE.decode(line)
+    return _Line(_LINE.decode(line), line)
 
 
 def _is_spend_log(value: Any) -> bool:
@@ -180,12 +189,12 @@ def _record(row: Any) -> UsageRecord:
 
 
 def parse(value: Any, location: str, context: ReadContext) -> Iterator[ParseResult]:
-    if isinstance(value, _Row):  # a JSON line, decoded by decode_line
+    if isinstance(value, _Line):  # a JSON line, decoded by decode_line
         try:
-            yield Parsed(location, translate(value), value)
+            yield Parsed(location, translate(value.row), value.row)
             return
         except (BadRecord, ValueError, TypeError, AttributeError):
-            value = msgspec.to_builtins(value)  # the dict path says why, in its words
+            value = decode_json(value.text)  # the dict path says why, in its words
     yield from parse_records(value, location, _record, "a LiteLLM spend log row")
 
 

@@ -180,6 +180,20 @@ def test_bad_records_are_quarantined_once_with_where_and_why(
     assert _held(app.engine) == 4  # the same records at the same places are held once
 
 
+def test_bad_lines_are_held_as_written_each_one(make_app: AppFactory, tmp_path: Path) -> None:
+    """Lines that differ only in fields the reader ignores are distinct records: each is held,
+    with its own text (not the typed row's, which drops those fields)."""
+    app = make_app()
+    log = tmp_path / "bad.jsonl"
+    bad = [{"spend": 1, "startTime": "2026-11-05T10:00:00", "trace": f"t-{n}"} for n in range(25)]
+    log.write_text("".join(json.dumps(line) + "\n" for line in bad))
+    document = _doc(app, [log])
+    assert (document["read"], document["quarantined"]) == (25, 25)
+    assert _held(app.engine) == 25
+    item = quarantined.list_held(app.engine)[0]
+    assert '"trace"' in quarantined.show(app.engine, item["id"])["raw"]
+
+
 def test_a_currency_without_a_rate_is_held_until_the_config_has_one(
     make_app: AppFactory, tmp_path: Path
 ) -> None:
