@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from dashboard import theme
 from governance.bootstrap import Governance
@@ -12,10 +13,11 @@ from governance.domain.periods import Period
 
 @dataclass
 class PageContext:
-    """The application a page reads through; pages never open their own connections."""
+    """The application a page reads through (its engine, config and clock), and the colours
+    every page shares."""
 
     governance: Governance
-    colours: dict[str, str] = field(default_factory=dict)
+    colours: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.colours = theme.category_colours(self.governance.config.categories)
@@ -31,8 +33,6 @@ class PageContext:
         return self.governance.period(label)
 
     def money(self, amount: object) -> str:
-        from decimal import Decimal
-
         return theme.money(
             amount if isinstance(amount, Decimal) else Decimal(str(amount)), self.currency
         )

@@ -73,7 +73,17 @@ def ledger_engine(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) ->
         yield engine
         engine.dispose()
         return
-    engine = request.getfixturevalue("pg_ledger")
+    yield from _emptied(request.getfixturevalue("pg_ledger"))
+
+
+@pytest.fixture
+def pg_empty(pg_ledger: Engine) -> Iterator[Engine]:
+    """The session's PostgreSQL ledger, emptied before and after: for tests that are about
+    PostgreSQL alone (the scheduler lock, replicas)."""
+    yield from _emptied(pg_ledger)
+
+
+def _emptied(engine: Engine) -> Iterator[Engine]:
     _empty(engine)
     yield engine
     _empty(engine)

@@ -19,11 +19,14 @@ from typing import Any
 class RunProcess:
     """One ``python -m governance run`` writing its log to ``log``."""
 
+    command = "run"
+
     def __init__(self, log: Path, environ: dict[str, str], *args: str) -> None:
         self.log = log
+        argv = [sys.executable, "-m", "governance", self.command, "--port", "0", "--threads", "2"]
         with log.open("wb") as sink:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "governance", "run", "--port", "0", "--threads", "2", *args],
+                [*argv, *args],
                 env={**os.environ, **environ},
                 stdout=sink,
                 stderr=subprocess.STDOUT,

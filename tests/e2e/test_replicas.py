@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +17,6 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from governance.config import starter_config_text
-from tests.conftest import _empty
 from tests.e2e.daemon import RunProcess
 from tests.factories import insert_rows, ledger_row
 
@@ -26,23 +24,7 @@ from tests.factories import insert_rows, ledger_row
 class ServeProcess(RunProcess):
     """``python -m governance serve``: the HTTP app without the scheduler."""
 
-    def __init__(self, log: Path, environ: dict[str, str]) -> None:
-        self.log = log
-        self._port = None
-        with log.open("wb") as sink:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "governance", "serve", "--port", "0", "--threads", "2"],
-                env={**os.environ, **environ},
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-
-
-@pytest.fixture
-def pg_empty(pg_ledger: Engine) -> Iterator[Engine]:
-    _empty(pg_ledger)
-    yield pg_ledger
-    _empty(pg_ledger)
+    command = "serve"
 
 
 def _directives(process: RunProcess) -> dict[str, Any]:

@@ -6,24 +6,15 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from governance.config import starter_config_text
-from tests.conftest import _empty
 from tests.e2e.daemon import RunProcess
 
 TAKEOVER_SECONDS = 30
-
-
-@pytest.fixture
-def pg_empty(pg_ledger: Engine) -> Iterator[Engine]:
-    _empty(pg_ledger)
-    yield pg_ledger
-    _empty(pg_ledger)
 
 
 @pytest.mark.postgres
