@@ -6,7 +6,10 @@ seconds. PostgreSQL releases a session's locks as soon as its connection ends, w
 killed process is at once (the kernel closes its socket), so a standby takes over within one
 of its polls. A leader whose lock connection fails (the server restarted, a network cut) can
 no longer be sure it holds the lock: it stops its scheduler and becomes a standby again. Until
-it notices (one poll), two schedulers may overlap; every job is safe to run twice.
+it notices (one poll), two schedulers may overlap; every job is safe to run twice. Across a
+network cut both ends find out within about 30 s: the engine's TCP keepalives tell the
+leader, and the lock session asks the server for the same (``SERVER_KEEPALIVES``), so the
+server ends it and frees the lock for a standby instead of keeping it for hours.
 
 On SQLite there is one process by design (the ledger is a local file): no lock, always leader.
 """
@@ -25,6 +28,13 @@ log = logging.getLogger(__name__)
 
 # One key per database (advisory locks are per database): a stable 64-bit number of our name.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"spend-governance scheduler").digest()[:8], signed=True)
+# The server's side of the lock session's TCP link (its defaults wait two hours).
+SERVER_KEEPALIVES = {
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "3",
+    "tcp_user_timeout": "30000",
+}
 
 
 class Leadership(Protocol):
@@ -71,6 +81,9 @@ class AdvisoryLock:
         try:
             # Autocommit: the lock belongs to the session, and no transaction stays open.
             conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            for name, value in SERVER_KEEPALIVES.items():
+                conn.execute(text("SELECT set_config(:name, :value, false)"),
+                             {"name": name, "value": value})  # fmt: skip
             got = bool(
                 conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar()
             )

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from governance.leader import AdvisoryLock, Solo, leadership_for
-from governance.ledger.engine import make_engine
+from governance.leader import SERVER_KEEPALIVES, AdvisoryLock, Solo, leadership_for
+from governance.ledger.engine import PG_KEEPALIVES, make_engine
 
 
 @pytest.mark.postgres
@@ -49,3 +49,25 @@ def test_sqlite_is_always_led_by_its_one_process(tmp_path: object) -> None:
     assert isinstance(leadership, Solo) and leadership.acquire() and leadership.held()
     leadership.release()
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_both_ends_of_the_lock_session_watch_the_link(pg_ledger: Engine) -> None:
+    """A network cut, unlike a killed backend, is seen only by TCP keepalives: the engine sets
+    libpq's, and the lock session the server's, so the lock is freed in about 30 s, not hours."""
+    url = pg_ledger.url.render_as_string(hide_password=False)
+    engine = make_engine(url)
+    lock = AdvisoryLock(engine)
+    try:
+        assert lock.acquire()
+        conn = lock._conn  # the session that holds the lock
+        assert conn is not None
+        client = conn.connection.dbapi_connection.info.get_parameters()  # type: ignore[union-attr]
+        assert {name: client[name] for name in PG_KEEPALIVES} == {
+            name: str(value) for name, value in PG_KEEPALIVES.items()
+        }
+        server = {name: conn.execute(text(f"SHOW {name}")).scalar() for name in SERVER_KEEPALIVES}
+        assert server == SERVER_KEEPALIVES
+    finally:
+        lock.release()
+        engine.dispose()
