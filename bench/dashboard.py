@@ -2,7 +2,7 @@
 
 Fills a SQLite ledger with N rows over one month (``bench/evaluate.py``'s fill: generated inside
 SQLite, rollups rebuilt; a few minutes for 10,000,000 rows) and keeps it at ``--ledger`` for
-the next run, evaluates it as of the month's 20th, serves ``http_app`` on waitress, and opens
+the next run, evaluates it as of the month's 20th, serves ``http_app`` (uvicorn), and opens
 each page --runs times in headless Chromium: the time from navigation start until every graph
 of the page has drawn its SVG. Each load is timed in a fresh browser context (an empty cache,
 as a first visit) and again in a warm one (as a reload).
@@ -15,7 +15,6 @@ Target: median and max <= 1.5 s per page.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import platform
 import sqlite3
@@ -112,8 +111,6 @@ def main() -> None:
     run_evaluation(config, engine, AS_OF, AS_OF)
     governance = Governance(config, ROOT / "governance.toml", {}, lambda: AS_OF, engine)
     from playwright.sync_api import sync_playwright
-
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth" notes
 
     api = http_app(governance)
     with Server(api, port=0, threads=4) as server, sync_playwright() as playwright:

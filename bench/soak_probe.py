@@ -31,7 +31,7 @@ def rss_mb(pid: int) -> float:
 
 def daemon_errors(log: Path) -> tuple[list[str], list[str]]:
     """The daemon's errors (error lines, failed or crashed job runs) and its other warnings
-    (waitress's "task queue depth": every HTTP thread was busy for a moment)."""
+    (such as a slow request)."""
     errors, warnings = [], []
     for line in log.read_text().splitlines():
         if "level=error" in line or re.search(r'event="job \S+ (failed|crashed)', line):

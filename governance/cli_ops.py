@@ -40,7 +40,7 @@ def _listen_options(command: Callable[..., None]) -> Callable[..., None]:
             type=click.IntRange(1, 256),
             default=8,
             show_default=True,
-            help="Threads answering requests.",
+            help="Threads for the dashboard and the API but /directives (answered on the loop).",
         ),
     )
     for option in reversed(options):

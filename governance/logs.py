@@ -8,7 +8,7 @@ logfmt rather than JSON lines: as easy for Loki, Vector or ``grep`` to read, and
 people at a terminal.
 
 ``RedactSecrets`` sits on the handler, so it sees every record, ours and third parties'
-(waitress, APScheduler, slack-sdk): the values of the secrets the config names, and
+(uvicorn, APScheduler, slack-sdk): the values of the secrets the config names, and
 credential-shaped text (``sk-...``, ``xoxb-...``, ``Bearer ...``, a URL's password) never reach
 the stream.
 """
@@ -40,7 +40,7 @@ _URL_PASSWORD = re.compile(r"(\w://[^:/@\s]+:)[^@\s]+@")
 # A secret this short would hide ordinary words; none of the secrets we read is that short.
 MIN_SECRET_LENGTH = 4
 # Chatty third-party loggers: their routine INFO lines say nothing an operator needs.
-QUIET = ("alembic", "apscheduler", "urllib3", "slack_sdk", "waitress.queue")
+QUIET = ("alembic", "apscheduler", "urllib3", "slack_sdk", "uvicorn.error")
 
 
 class RedactSecrets(logging.Filter):

@@ -91,6 +91,16 @@ class ApiApp:
         start_response(response.status, response.headers)
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [response.body]
 
+    def answer_on_loop(self, environ: Environ) -> Response | None:
+        """``GET /directives`` on the server's event loop: it is answered from memory, and
+        routers' polls should not queue behind the dashboard's work. None for anything else."""
+        if environ["PATH_INFO"] != "/directives" or environ["REQUEST_METHOD"] not in (
+            "GET",
+            "HEAD",
+        ):
+            return None
+        return self._answer("/directives", self.directives, environ)
+
     def _answer(
         self, path: str, handler: Callable[[Environ], Response], environ: Environ
     ) -> Response:

@@ -10,6 +10,7 @@ import hmac
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -38,6 +39,18 @@ class Response:
     status: str
     headers: Headers
     body: bytes = b""
+
+    @property
+    def code(self) -> int:
+        return int(self.status[:3])
+
+    @cached_property
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers as ASGI sends them, encoded once."""
+        return [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in self.headers
+        ]
 
 
 def status_line(code: int) -> str:

@@ -1,40 +1,132 @@
-"""Serving a WSGI app with waitress: a production server in pure Python, run in the calling
-thread (``governance serve``) or in a background thread next to other work (the daemon's
-scheduler, tests, benchmarks). Never a development server."""
+"""Serving the HTTP API with uvicorn: one asyncio event loop and a C HTTP parser (httptools,
+with a cap on a request's head: ``protocol.py``).
+
+What an app can answer from memory, without waiting on anything (``answer_on_loop``: routers'
+``GET /directives``), is answered on the loop itself; every other request goes to the WSGI app
+(the rest of the API, the dashboard) in a pool of ``threads`` threads (a2wsgi). The loop runs
+in the calling thread (``governance serve``) or in a background thread next to other work (the
+daemon's scheduler, tests, benchmarks). Never a development server.
+
+Why not a threaded server: waitress's I/O thread and its workers took turns at the GIL, and
+``/directives`` under 64 connections had a p99 of 20-150 ms; on the loop it is about 3 ms.
+"""
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import logging
 import signal
+import socket
 import sys
 import threading
+from collections.abc import Awaitable, Callable, MutableMapping
 from types import FrameType
 from typing import Any
 
-from waitress import wasyncore
-from waitress.server import create_server
-from waitress.trigger import trigger
+import uvicorn
+from a2wsgi import WSGIMiddleware
+from werkzeug.wsgi import FileWrapper
 
-from governance.api.http import WSGIApp
+from governance.api.http import Environ, Response, WSGIApp
+from governance.api.protocol import BoundedHeadProtocol
 
 log = logging.getLogger(__name__)
 
 DEFAULT_THREADS = 8
-# waitress's I/O loop and its worker threads take turns at the GIL; at Python's default 5 ms
-# switch interval, the loop waits behind busy workers. Measured (bench/directives.py, 64
-# connections, 2 cores): p99 100-150 ms at 5 ms, 16 ms at 0.5 ms.
+# The loop shares the GIL with the WSGI threads and the daemon's jobs; each time it comes back
+# from a system call it waits for a busy thread to let go, by default after 5 ms.
 SWITCH_INTERVAL = 0.0005
+# Each chunk of a response crosses from a WSGI thread to the loop: files (the dashboard's
+# plotly.js, 1.2 MB) go in 256 KiB chunks rather than the 8 KiB Flask asks for (21 ms -> 2 ms).
+FILE_CHUNK = 256 * 1024
+KEEP_ALIVE_SECONDS = 30
+DRAIN_SECONDS = 5
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
-class _Interrupted(KeyboardInterrupt):
-    # A KeyboardInterrupt, so that waitress's event loop lets it through rather than
-    # logging it as a channel's error: it only needs to wake the loop from poll().
-    pass
+def light_environ(scope: Scope) -> Environ:
+    """The WSGI names of a request's method, path, query and headers (PEP 3333's latin-1):
+    the part of a2wsgi's ``build_environ`` the loop's answers read, on the hot path."""
+    environ: Environ = {
+        "REQUEST_METHOD": scope["method"],
+        "PATH_INFO": scope["path"],
+        "QUERY_STRING": scope["query_string"].decode("latin-1"),
+    }
+    for raw_name, raw_value in scope["headers"]:
+        name = "HTTP_" + raw_name.decode("latin-1").upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        environ[name] = f"{environ[name]},{value}" if name in environ else value
+    return environ
+
+
+def with_file_wrapper(app: WSGIApp) -> WSGIApp:
+    """``app`` with PEP 3333's optional ``wsgi.file_wrapper``, reading FILE_CHUNK at a time."""
+
+    def wrapper(file: Any, _block_size: int = FILE_CHUNK) -> FileWrapper:
+        return FileWrapper(file, FILE_CHUNK)
+
+    def wrapped(environ: Environ, start_response: Any) -> Any:
+        environ["wsgi.file_wrapper"] = wrapper
+        return app(environ, start_response)
+
+    return wrapped
+
+
+class Front:
+    """The ASGI app uvicorn runs. When ``app`` has ``answer_on_loop(environ) -> Response |
+    None`` (the answer when it is in memory, given only the method, path, query and headers),
+    that is asked first, on the loop; otherwise, and when it says None, ``app`` answers
+    through a2wsgi's thread pool."""
+
+    def __init__(self, app: WSGIApp, threads: int) -> None:
+        self.wsgi = WSGIMiddleware(with_file_wrapper(app), workers=threads)  # type: ignore[arg-type]
+        self.on_loop: Callable[[Environ], Response | None] | None = getattr(
+            app, "answer_on_loop", None
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.on_loop is not None:
+            response = self.on_loop(light_environ(scope))
+            if response is not None:
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": response.code,
+                        "headers": response.raw_headers,
+                    }
+                )
+                await send({"type": "http.response.body", "body": response.body})
+                return
+        await self.wsgi(scope, receive, send)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.wsgi.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` (0: any free port); OSError when it can't."""
+    family, kind, proto, _name, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+    )[0]
+    # Made with its protocol named: asyncio turns Nagle off (TCP_NODELAY) only on sockets
+    # whose proto says TCP, and with Nagle on, a response's second write waited 40 ms.
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 class Server:
-    """A bound waitress server for ``app``; ``run()`` serves until ``stop()``."""
+    """``app`` bound to ``host``:``port`` (OSError here when it can't be); ``run()`` serves
+    until ``stop()``."""
 
     def __init__(
         self,
@@ -42,33 +134,28 @@ class Server:
         host: str = "127.0.0.1",
         port: int = 8050,
         threads: int = DEFAULT_THREADS,
-        **adjustments: Any,
     ) -> None:
         # Process-wide, set by whoever serves: this process's HTTP answers come first.
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
-        self._map: dict[Any, Any] = {}
-        self._server = create_server(
-            app,
-            map=self._map,
-            host=host,
-            port=port,
-            threads=threads,
-            ident="spend-governance",
-            **adjustments,
+        self._socket = listen(host, port)
+        bound_host, bound_port = self._socket.getsockname()[:2]
+        self.addresses = [(str(bound_host), int(bound_port))]  # the port chosen when 0 was asked
+        self._front = Front(app, threads)
+        config = uvicorn.Config(
+            self._front,
+            http=BoundedHeadProtocol,
+            loop="asyncio",
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            proxy_headers=False,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            timeout_graceful_shutdown=DRAIN_SECONDS,
         )
-        self._wake = trigger(self._map)  # lets stop() interrupt the poll from another thread
-        self._stopping = threading.Event()
+        self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
         self.threads = threads
-
-    @property
-    def addresses(self) -> list[tuple[str, int]]:
-        """The (host, port) pairs listened on, with the port chosen when 0 was asked."""
-        listen = getattr(self._server, "effective_listen", None)
-        if listen:
-            return [(str(host), int(port)) for host, port in listen]
-        server: Any = self._server
-        return [(str(server.effective_host), int(server.effective_port))]
 
     @property
     def port(self) -> int:
@@ -76,39 +163,39 @@ class Server:
 
     @property
     def url(self) -> str:
-        """``http://host:port`` of the first address."""
+        """``http://host:port``."""
         host, port = self.addresses[0]
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def run(self) -> None:
-        """Serve in this thread until ``stop()`` (or a signal ``serve`` handles)."""
-        # _Interrupted comes from serve()'s signal handler, which has asked to stop.
+        """Serve in this thread until ``stop()``; requests under way finish (up to 5 s)."""
         try:
-            with contextlib.suppress(_Interrupted):
-                while not self._stopping.is_set():
-                    # waitress's loop, one poll() at a time (select() stops at 1024 sockets)
-                    wasyncore.poll2(1.0, self._map)
+            asyncio.run(self._server.serve(sockets=[self._socket]))
         finally:
-            self._server.task_dispatcher.shutdown(timeout=5)
-            wasyncore.close_all(self._map)
+            self._socket.close()
+            self._front.close()
 
     def start(self) -> Server:
-        """Serve in a background thread; returns self."""
+        """Serve in a background thread; returns self once the socket accepts."""
         self._thread = threading.Thread(target=self.run, name="http-server", daemon=True)
         self._thread.start()
         return self
 
+    @property
+    def running(self) -> bool:
+        """Whether the background thread ``start()`` began is still serving."""
+        return self._thread is not None and self._thread.is_alive()
+
     def request_stop(self) -> None:
-        """Ask ``run()`` to return after its current poll (safe in a signal handler)."""
-        self._stopping.set()
+        """Ask ``run()`` to return (safe in a signal handler)."""
+        self._server.should_exit = True
 
     def stop(self) -> None:
         """Stop serving: requests under way finish (up to 5 s), connections close."""
-        self._stopping.set()
-        self._wake.pull_trigger()
+        self.request_stop()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=10)
+            thread.join(timeout=DRAIN_SECONDS + 5)
             self._thread = None
 
     def __enter__(self) -> Server:
@@ -119,23 +206,22 @@ class Server:
 
 
 def serve(app: WSGIApp, host: str, port: int, threads: int = DEFAULT_THREADS) -> None:
-    """Serve ``app`` in the main thread until SIGTERM or SIGINT, then stop cleanly."""
+    """Serve ``app`` until SIGTERM or SIGINT, then stop cleanly."""
     server = Server(app, host, port, threads)
+    stopping = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("%s received: stopping", signal.Signals(signum).name)
-        server.request_stop()
-        for sig in (signal.SIGTERM, signal.SIGINT):  # a second signal must not interrupt cleanup
-            signal.signal(sig, signal.SIG_IGN)
-        raise _Interrupted
+        stopping.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     log.info("serving on %s with %d threads", server.url, threads)
     try:
-        server.run()
-    except _Interrupted:
-        pass  # arrived between two polls: run() has cleaned up already
+        server.start()
+        while server.running and not stopping.wait(0.5):
+            pass
     finally:
+        server.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("stopped")

@@ -1,4 +1,4 @@
-"""The HTTP API over a real socket (waitress on 127.0.0.1), on SQLite and PostgreSQL: the
+"""The HTTP API over a real socket (uvicorn on 127.0.0.1), on SQLite and PostgreSQL: the
 router contract of GET /directives, /healthz, /metrics, /api/v1/status, errors."""
 
 from __future__ import annotations

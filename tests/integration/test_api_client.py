@@ -140,7 +140,7 @@ def test_cycles_prefixes_and_partial_expiry() -> None:
 
 
 def test_importing_the_client_needs_none_of_the_daemons_dependencies() -> None:
-    heavy = ["sqlalchemy", "pydantic", "waitress", "prometheus_client", "psycopg", "click"]
+    heavy = ["sqlalchemy", "pydantic", "uvicorn", "prometheus_client", "psycopg", "click"]
     code = f"import sys, governance.client\nprint([m for m in {heavy!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
