@@ -51,6 +51,9 @@ class Worker:
         self._lock = threading.Lock()
         self._busy: set[str] = set()  # running, or woken and about to run
         self._wanted: set[str] = set()  # woken while busy: run once more
+        self._running = 0  # runs under way, which stop() waits for
+        self._stopped = False  # runs still queued when stop() began are skipped
+        self._idle = threading.Condition(self._lock)
 
     def start(self) -> None:
         # "skipped: maximum number of running instances" is the design (coalescing), not news.
@@ -58,6 +61,7 @@ class Worker:
         # SQLite has one writer, and a transaction that read before another committed cannot
         # write at all ("database is locked" at once, whatever the timeout): its jobs take turns.
         threads = 1 if self.app.engine.dialect.name == "sqlite" else MAX_THREADS
+        self._stopped = False
         self._scheduler = BackgroundScheduler(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(threads)},
@@ -71,12 +75,20 @@ class Worker:
 
     def stop(self, wait: bool = True) -> None:
         """No new runs; with ``wait``, the runs under way finish first."""
-        scheduler, self._scheduler = self._scheduler, None
-        if scheduler is not None:
-            scheduler.shutdown(wait=wait)
-            for name in self._specs:
-                self.jobs.scheduled(name, None)
-            log.info("scheduler stopped")
+        with self._lock:
+            scheduler, self._scheduler = self._scheduler, None
+            self._stopped = True
+        if scheduler is None:
+            return
+        # Not APScheduler's own wait: it holds the scheduler's locks while it waits, and a run
+        # ending then (rescheduling itself, waking another job) would wait for them forever.
+        scheduler.shutdown(wait=False)
+        if wait:
+            with self._idle:
+                self._idle.wait_for(lambda: self._running == 0)
+        for name in self._specs:
+            self.jobs.scheduled(name, None)
+        log.info("scheduler stopped")
 
     def apply(self, config: Config) -> list[str]:
         """Schedule the jobs ``config`` calls for: add new ones, reschedule those whose timing
@@ -129,18 +141,23 @@ class Worker:
     def _runner(self, name: str, work: Work) -> Callable[[], None]:
         def run() -> None:
             with self._lock:
+                if self._stopped:  # queued before stop(): not run
+                    return
+                self._running += 1
                 self._busy.add(name)
                 self._wanted.discard(name)
             try:
                 while True:
                     self._once(name, work)
                     with self._lock:
-                        if name not in self._wanted:
+                        if name not in self._wanted or self._stopped:
                             return
                         self._wanted.discard(name)
             finally:
                 with self._lock:
                     self._busy.discard(name)
+                    self._running -= 1
+                    self._idle.notify_all()
 
         return run
 

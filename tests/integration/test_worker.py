@@ -7,6 +7,7 @@ import dataclasses
 import json
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from apscheduler.schedulers.base import STATE_STOPPED
 from sqlalchemy import Table, func, select
 
 from governance import worker_jobs
@@ -227,3 +229,46 @@ def wait_for(check: Callable[[], object], seconds: float = 10) -> None:
     while not check():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_stop_waits_for_a_run_that_reaches_the_scheduler_as_it_ends(make_app: AppFactory) -> None:
+    """A run ending while stop() waits for it reschedules itself, and may wake another job: it
+    must not wait for locks the stopping scheduler holds (SIGTERM would hang the daemon)."""
+    worker = Worker(make_app(), JobRegistry())
+    worker.start()
+    scheduler = worker._scheduler
+    assert scheduler is not None
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def held(app: Governance, waker: worker_jobs.Waker) -> str | None:
+        started.set()
+        release.wait(60)
+        scheduler.get_job("evaluate")  # what the end of a run does: ask the scheduler
+        finished.set()
+        return None
+
+    # Recurring, as the daemon's jobs are: APScheduler removes a one-shot job after handing it
+    # over, and raises in its own thread if stop() came first.
+    begun = datetime.now(UTC)
+    scheduler.add_job(
+        worker._runner("held", held),
+        "interval",
+        hours=1,
+        id="held",
+        next_run_time=begun,
+        misfire_grace_time=None,  # however slow the machine, it runs
+    )
+    stopping = threading.Thread(target=worker.stop, daemon=True)
+    try:
+        assert started.wait(60)  # after the jobs queued at start (SQLite: one thread)
+        wait_for(lambda: scheduler.get_job("held").next_run_time > begun)  # handed over
+        stopping.start()
+        wait_for(lambda: scheduler.state == STATE_STOPPED)  # stop() is under way
+        assert stopping.is_alive()  # and waits for the run
+        release.set()
+        stopping.join(10)
+        assert not stopping.is_alive(), "stop() and the run it waits for wait on each other"
+        assert finished.is_set()
+    finally:
+        release.set()
+        worker.stop()
