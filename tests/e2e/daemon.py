@@ -15,6 +15,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+# How long a wait that is not itself under test may take. Generous: it costs time only when
+# something is wrong, and a busy CI machine can be several times slower than a laptop.
+PATIENCE = 90.0
+
 
 class RunProcess:
     """One ``python -m governance run`` writing its log to ``log``."""
@@ -36,7 +40,7 @@ class RunProcess:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_for(self, pattern: str, timeout: float = 20.0, after: int = 0) -> re.Match[str]:
+    def wait_for(self, pattern: str, timeout: float = PATIENCE, after: int = 0) -> re.Match[str]:
         """The first match of ``pattern`` in the log from character ``after``; the process
         must stay up meanwhile."""
         deadline = time.monotonic() + timeout
@@ -69,7 +73,7 @@ class RunProcess:
         document: dict[str, Any] = json.loads(self.get("/healthz")[1])
         return document
 
-    def until(self, check: Any, timeout: float = 20.0, every: float = 0.05) -> Any:
+    def until(self, check: Any, timeout: float = PATIENCE, every: float = 0.05) -> Any:
         """Poll ``check()`` until it returns something true; that value."""
         deadline = time.monotonic() + timeout
         while not (value := check()):

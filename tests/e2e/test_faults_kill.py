@@ -62,7 +62,7 @@ def test_sigkill_during_an_ingest(ledger_engine: Engine, tmp_path: Path) -> None
             _kill(first)
         assert 2 * BATCH <= count(ledger_engine, ledger) < ROWS  # killed in the middle
         with RunProcess(tmp_path / "second.log", env) as second:
-            second.until(lambda: count(ledger_engine, ledger) == ROWS, timeout=60)
+            second.until(lambda: count(ledger_engine, ledger) == ROWS)
             second.until(lambda: crossed(ledger_engine).get("batch") == LEVELS)
             second.until(lambda: all_sent(ledger_engine))
             stop(second)
