@@ -8,8 +8,10 @@
 
 No job overlaps itself (``max_instances=1``), missed runs coalesce into one, and a run at most
 one interval late still runs. A woken job that is running runs once more when it ends, so rows
-added during an evaluation are never left out of the next. A failing run (database down, a
-source unreachable) is logged and recorded in the ``JobRegistry``; the next run tries again.
+added during an evaluation are never left out of the next. A job a reload removes runs no more;
+a run of it under way ends and is then forgotten (``/healthz`` lists only planned jobs). A
+failing run (database down, a source unreachable) is logged and recorded in the
+``JobRegistry``; the next run tries again.
 Each unit of work commits as it goes (ingest batches with their cursors, an evaluation in one
 transaction, alerts claimed with a lease), so a process killed mid-job loses nothing.
 """
@@ -53,6 +55,7 @@ class Worker:
         self._wanted: set[str] = set()  # woken while busy: run once more
         self._running = 0  # runs under way, which stop() waits for
         self._stopped = False  # runs still queued when stop() began are skipped
+        self._removed: set[str] = set()  # removed by a reload: a run under way is then forgotten
         self._idle = threading.Condition(self._lock)
 
     def start(self) -> None:
@@ -100,12 +103,16 @@ class Worker:
         for name in sorted(set(self._specs) - set(wanted)):
             with contextlib.suppress(JobLookupError):  # it ran once and is gone
                 scheduler.remove_job(name)
+            with self._lock:
+                self._removed.add(name)
             self.jobs.forget(name)
             changes.append(f"removed {name}")
         for name, spec in wanted.items():
             old = self._specs.get(name)
             if old is not None and old.signature == spec.signature:
                 continue
+            with self._lock:
+                self._removed.discard(name)
             scheduler.add_job(
                 self._runner(name, spec.work),
                 spec.trigger,
@@ -141,7 +148,7 @@ class Worker:
     def _runner(self, name: str, work: Work) -> Callable[[], None]:
         def run() -> None:
             with self._lock:
-                if self._stopped:  # queued before stop(): not run
+                if self._stopped or name in self._removed:  # queued before stop() or a reload
                     return
                 self._running += 1
                 self._busy.add(name)
@@ -150,11 +157,13 @@ class Worker:
                 while True:
                     self._once(name, work)
                     with self._lock:
-                        if name not in self._wanted or self._stopped:
+                        if name not in self._wanted or self._stopped or name in self._removed:
                             return
                         self._wanted.discard(name)
             finally:
                 with self._lock:
+                    if name in self._removed:  # its end re-recorded it: /healthz lists it no more
+                        self.jobs.forget(name)
                     self._busy.discard(name)
                     self._running -= 1
                     self._idle.notify_all()

@@ -184,10 +184,42 @@ def test_the_scheduler_ingests_evaluates_and_reschedules_on_reload(
             "removed ingest:gw",
             "rescheduled stale",
         ]
-        assert "ingest:gw" not in jobs.to_json()
     finally:
         worker.stop()
+    assert "ingest:gw" not in jobs.to_json()  # nor brought back by a run under way at the reload
     assert all(state.next_run is None for state in jobs.snapshot())
+
+
+def test_a_run_under_way_when_a_reload_removes_its_job_is_forgotten_when_it_ends(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    jobs = JobRegistry()
+    worker = Worker(make_app(source(tmp_path, "1h")), jobs)
+    worker.start()
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def held(app: Governance, waker: worker_jobs.Waker) -> str | None:
+        calls.append("run")
+        started.set()
+        release.wait(60)
+        return None
+
+    try:
+        wait_for(lambda: jobs.to_json().get("ingest:gw", {}).get("last_outcome") == "ok")
+        run = threading.Thread(target=worker._runner("ingest:gw", held), daemon=True)
+        run.start()
+        assert started.wait(60)
+        changes = worker.apply(parse_config(starter_config_text(), "t.toml", tmp_path))
+        assert changes == ["removed ingest:gw"]
+        release.set()
+        run.join(60)
+        assert "ingest:gw" not in jobs.to_json()  # not brought back by the run's end
+        worker._runner("ingest:gw", held)()  # one queued before the reload: skipped
+        assert calls == ["run"] and "ingest:gw" not in jobs.to_json()
+    finally:
+        release.set()
+        worker.stop()
 
 
 @pytest.fixture
