@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages, tests and benches
 
 from bench.evaluate import AS_OF, fill  # noqa: E402
-from governance.api import Server  # noqa: E402
+from governance.api import Server, freeze_start_up  # noqa: E402
 from governance.bootstrap import Governance, http_app  # noqa: E402
 from governance.config import parse_config, starter_config_text  # noqa: E402
 from governance.evaluate import run_evaluation  # noqa: E402
@@ -113,6 +113,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     api = http_app(governance)
+    freeze_start_up()  # as `governance serve` and `run` do
     with Server(api, port=0, threads=4) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         print(f"browser: Chromium {browser.version}, headless, {VIEWPORT['width']}x"

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from governance.api import Server, make_wsgi_app
+from governance.api import Server, freeze_start_up, make_wsgi_app
 from governance.api.http import Response
 from governance.bootstrap import Governance
 from governance.client import DirectivesClient
@@ -164,9 +164,10 @@ def propagation(app: Governance, url: str, folder: str, rounds: int) -> list[flo
 def compare(apps: dict[str, Any], args: argparse.Namespace) -> dict[str, list[Load]]:
     """Load each app for ``args.seconds`` in SLICES one-second turns, the order flipping each
     round (A B, B A, ...), so that a change of the machine's speed weighs on both alike."""
-    servers = {
-        name: Server(app, port=0, threads=args.threads).start() for name, app in apps.items()
-    }
+    servers = {name: Server(app, port=0, threads=args.threads) for name, app in apps.items()}
+    freeze_start_up()  # as `governance serve` and `run` do
+    for server in servers.values():
+        server.start()
     for server in servers.values():
         load(server.url + "/directives", 1, args.connections)  # warm up
     results: dict[str, list[Load]] = {name: [] for name in apps}

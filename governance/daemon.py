@@ -21,7 +21,7 @@ import socket
 import time
 from types import FrameType
 
-from governance.api import Server
+from governance.api import Server, freeze_start_up
 from governance.api.app import ApiApp
 from governance.bootstrap import Governance, http_app
 from governance.config import load_config
@@ -73,6 +73,7 @@ class Daemon:
             end.setblocking(False)
         previous_fd = signal.set_wakeup_fd(wake_writer.fileno())
         previous = {sig: signal.signal(sig, self._on_signal) for sig in HANDLED}
+        freeze_start_up()
         server.start()
         url = server.url
         log.info("serving on %s with %d threads", url, threads, extra={"pid": os.getpid()})

@@ -4,6 +4,6 @@ and ``/openapi.json``, as a WSGI app (``make_wsgi_app``) served by uvicorn (``Se
 second WSGI app: the dashboard."""
 
 from governance.api.app import ApiApp, make_wsgi_app
-from governance.api.server import Server, serve
+from governance.api.server import Server, freeze_start_up, serve
 
-__all__ = ["ApiApp", "Server", "make_wsgi_app", "serve"]
+__all__ = ["ApiApp", "Server", "freeze_start_up", "make_wsgi_app", "serve"]
