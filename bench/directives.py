@@ -162,8 +162,8 @@ def propagation(app: Governance, url: str, folder: str, rounds: int) -> list[flo
 
 
 def compare(apps: dict[str, Any], args: argparse.Namespace) -> dict[str, list[Load]]:
-    """Load each app for ``args.seconds`` in SLICES one-second turns, the order flipping each
-    round (A B, B A, ...), so that a change of the machine's speed weighs on both alike."""
+    """Load each app for ``args.seconds`` in one-second turns, the order flipping each round
+    (A B, B A, ...), so that a change of the machine's speed weighs on both alike."""
     servers = {name: Server(app, port=0, threads=args.threads) for name, app in apps.items()}
     freeze_start_up()  # as `governance serve` and `run` do
     for server in servers.values():

@@ -35,6 +35,9 @@ SERVER_KEEPALIVES = {
     "tcp_keepalives_count": "3",
     "tcp_user_timeout": "30000",
 }
+_SET_SERVER_KEEPALIVES = text(
+    "SELECT " + ", ".join(f"set_config('{name}', :{name}, false)" for name in SERVER_KEEPALIVES)
+)
 
 
 class Leadership(Protocol):
@@ -81,12 +84,11 @@ class AdvisoryLock:
         try:
             # Autocommit: the lock belongs to the session, and no transaction stays open.
             conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            for name, value in SERVER_KEEPALIVES.items():
-                conn.execute(text("SELECT set_config(:name, :value, false)"),
-                             {"name": name, "value": value})  # fmt: skip
             got = bool(
                 conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}).scalar()
             )
+            if got:  # only the session that holds the lock: a standby's poll stays one query
+                conn.execute(_SET_SERVER_KEEPALIVES, SERVER_KEEPALIVES)
         except SQLAlchemyError as exc:
             self._failed(conn, exc)
             return False

@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 # and the health probe: a guard returns the answer to send instead.
 Guard = Callable[[Environ], Response | None]
 OPEN_PATHS = frozenset({"/directives", "/healthz"})
-ALLOWED = "GET, HEAD"
+READS = ("GET", "HEAD")
+ALLOWED = ", ".join(READS)
 
 
 class ApiApp:
@@ -84,7 +85,7 @@ class ApiApp:
                 response = refused
             else:
                 response = error(404, f"no such endpoint: {path}")
-        elif environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+        elif environ["REQUEST_METHOD"] not in READS:
             response = error(405, "only GET and HEAD", [("Allow", ALLOWED)])
         else:
             response = self._answer(path, handler, environ)
@@ -94,10 +95,7 @@ class ApiApp:
     def answer_on_loop(self, environ: Environ) -> Response | None:
         """``GET /directives`` on the server's event loop: it is answered from memory, and
         routers' polls should not queue behind the dashboard's work. None for anything else."""
-        if environ["PATH_INFO"] != "/directives" or environ["REQUEST_METHOD"] not in (
-            "GET",
-            "HEAD",
-        ):
+        if environ["PATH_INFO"] != "/directives" or environ["REQUEST_METHOD"] not in READS:
             return None
         return self._answer("/directives", self.directives, environ)
 
