@@ -16,6 +16,9 @@ from sqlalchemy.engine import Engine
 from governance.ledger import migrate
 from governance.ledger.engine import make_engine
 from governance.ledger.tables import metadata
+from tests.clock import add_options, moved_clock
+
+__all__ = ["moved_clock"]  # autouse: with --at, every test's clock starts at the moment
 
 PG_ADMIN_URL = os.environ.get(
     "GOVERNANCE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -87,3 +90,7 @@ def _emptied(engine: Engine) -> Iterator[Engine]:
     _empty(engine)
     yield engine
     _empty(engine)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)

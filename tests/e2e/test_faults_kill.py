@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from governance.ledger.tables import alert_outbox, crossings, evaluations, ingest_runs, ledger
+from tests.clock import HOOKS
 from tests.e2e.daemon import RunProcess
 from tests.e2e.faults import (
     LEVELS,
@@ -71,7 +72,7 @@ def test_sigkill_during_an_ingest(ledger_engine: Engine, tmp_path: Path) -> None
     assert crossing_alerts(assert_each_alert_posted_once(ledger_engine, slack), "batch")
 
 
-FAILPOINT = {"PYTHONPATH": str(Path(__file__).parent / "failpoint")}  # sitecustomize.py there
+FAILPOINT = {"PYTHONPATH": str(HOOKS)}  # sitecustomize.py there
 
 
 def test_sigkill_during_an_evaluation(ledger_engine: Engine, tmp_path: Path) -> None:
