@@ -125,6 +125,11 @@ def status(ctx: click.Context, period: str | None, as_json: bool) -> None:
     for problem in document["alert_problems"]:
         click.echo(f"alerts to {problem['target']} are held since {problem['since']}: "
                    f"{problem['reason']}")  # fmt: skip
+    current = app.period(period)
+    if period is None and current.only_begun(app.clock()):
+        last = current.previous().label
+        click.echo(f"the period {current.label} has only begun; the last full one:"
+                   f" governance status --period {last}")  # fmt: skip
 
 
 @main.command()

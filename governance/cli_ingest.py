@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -246,9 +247,11 @@ def demo(
     """Write a month of a made-up company's LLM traffic in the producers' real formats, then
     ingest it: LiteLLM gateway logs, OpenAI and Anthropic cost pages, a Google Cloud FOCUS export.
 
-    The current period is written up to now, a past --period whole. Its batch category overspends
-    from mid-month. Then the month is evaluated at each midnight, as a running daemon would have
-    done, so that its crossings and directives have their days. Running it again with the same
+    The current period is written up to now, a past --period whole; in the current period's
+    first 7 days the month before is written whole too, so there is a month worth looking at.
+    Its batch category overspends from mid-month. Then the month is evaluated at each
+    midnight, as a running daemon would have done, so that its crossings and directives have
+    their days. Running it again with the same
     seed adds nothing.
 
     Example:
@@ -258,8 +261,7 @@ def demo(
     # Imported here: only this command needs the demo's modules.
     import time
 
-    from governance.demo import run_demo
-    from governance.demo.run import ledger_rows, replay_evaluations
+    from governance.demo.run import demo_periods, ledger_rows
 
     app = ready(ctx)
     if if_empty and (held := ledger_rows(app.engine)):
@@ -269,44 +271,60 @@ def demo(
             click.echo(f"the ledger holds {held:,} rows already: no demo written (--if-empty)")
         return
     started = time.perf_counter()
-    result = run_demo(app, directory, period, seed)
-    replayed = replay_evaluations(app, result.period, result.until)
-    document = ingest_service.report_document(result.reports, app.config.budget.currency)
+    runs = [_demo_period(app, directory, p.label, seed) for p in demo_periods(app, period)]
     seconds = time.perf_counter() - started
-    where = {
-        "start": rfc3339(result.period.start),
-        "end": rfc3339(result.period.end),
-    }
     if as_json:
-        where["until"] = rfc3339(result.until)
-        echo_json(
-            {
-                "dir": str(result.directory),
-                "period": where,
-                "files": len(result.files),
-                "ingest": document,
-                "evaluations": replayed,
-            }
-        )
+        *earlier, current = runs
+        echo_json({**current, **({"earlier": earlier} if earlier else {})})
     else:
-        base = result.directory.resolve()
-        shown = [
-            {**f, "path": str(Path(f["path"]).relative_to(base))}
-            if Path(f["path"]).is_relative_to(base)
-            else f
-            for f in document["files"]
-        ]
-        until = rfc3339(result.until)
-        click.echo(
-            f"{result.period.label} up to {until}: {len(result.files)} files in"
-            f" {result.directory} ({result.changed} written, the others unchanged)"
-        )
-        click.echo(counts_table({**document, "files": shown}))
-        if replayed:
-            click.echo(f"evaluated at each of {replayed} midnights, as a running daemon would")
+        for run in runs:
+            _echo_demo_run(run)
         click.echo(
             f"done in {seconds:.1f}s; see `governance status` and `governance spend --by team`"
         )
-    errors = [f"{f['path']}: {f['error']}" for f in document["files"] if "error" in f]
+    files = [f for run in runs for f in run["ingest"]["files"]]
+    errors = [f"{f['path']}: {f['error']}" for f in files if "error" in f]
     if errors:
         raise click.ClickException("; ".join(errors))
+
+
+def _demo_period(app: Governance, directory: Path | None, label: str, seed: int) -> dict[str, Any]:
+    """Write, ingest and replay one demo period: its JSON document."""
+    from governance.demo import run_demo
+    from governance.demo.run import replay_evaluations
+
+    result = run_demo(app, directory, label, seed)
+    replayed = replay_evaluations(app, result.period, result.until)
+    return {
+        "dir": str(result.directory),
+        "period": {
+            "label": result.period.label,
+            "start": rfc3339(result.period.start),
+            "end": rfc3339(result.period.end),
+            "until": rfc3339(result.until),
+        },
+        "files": len(result.files),
+        "changed": result.changed,
+        "ingest": ingest_service.report_document(result.reports, app.config.budget.currency),
+        "evaluations": replayed,
+    }
+
+
+def _echo_demo_run(run: dict[str, Any]) -> None:
+    base = Path(run["dir"]).resolve()
+    document = run["ingest"]
+    shown = [
+        {**f, "path": str(Path(f["path"]).relative_to(base))}
+        if Path(f["path"]).is_relative_to(base)
+        else f
+        for f in document["files"]
+    ]
+    click.echo(
+        f"{run['period']['label']} up to {run['period']['until']}: {run['files']} files in"
+        f" {run['dir']} ({run['changed']} written, the others unchanged)"
+    )
+    click.echo(counts_table({**document, "files": shown}))
+    if run["evaluations"]:
+        click.echo(
+            f"evaluated at each of {run['evaluations']} midnights, as a running daemon would"
+        )

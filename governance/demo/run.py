@@ -118,6 +118,16 @@ def replay_evaluations(app: Governance, period: Period, until: datetime) -> int:
     return len(moments)
 
 
+def demo_periods(app: Governance, label: str | None = None) -> list[Period]:
+    """The periods a demo writes, oldest first: ``label`` (default the current period), and
+    the previous one whole as well while the current one has only begun: a day-1 ledger alone
+    has no crossing, no directive and no bill to show."""
+    period = app.period(label)
+    if label is None and period.only_begun(app.clock()):
+        return [period.previous(), period]
+    return [period]
+
+
 def run_demo(
     app: Governance,
     directory: Path | None = None,

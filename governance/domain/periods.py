@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 _LABEL_RE: Final = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 _SECOND: Final = timedelta(seconds=1)
 _DAY: Final = timedelta(days=1)
+# A period with fewer days elapsed than this has only begun: the demo writes the month before it
+# too, and the dashboard and `status` point to that last full period.
+BEGUN_DAYS: Final = 7
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -120,6 +123,10 @@ class Period:
         whole = (today - date(*_year_month(self.label), 1)).days
         elapsed = whole + (at - today_start) / length
         return max(0.0, min(float(self.days), elapsed))
+
+    def only_begun(self, at: datetime) -> bool:
+        """Whether fewer than ``BEGUN_DAYS`` days of the period have passed at ``at``."""
+        return self.elapsed_days(at) < BEGUN_DAYS
 
 
 def period_containing(instant: datetime, timezone: str) -> Period:

@@ -231,3 +231,38 @@ def test_the_command_prints_one_json_document(tmp_path: Path) -> None:
     future = runner.invoke(main, ["--config", str(config), "demo", "--period", "2999-01"])
     assert future.exit_code == 1 and "has not started" in future.output
     assert [p.default for p in main.commands["demo"].params if p.name == "seed"] == [DEFAULT_SEED]
+
+
+def test_in_a_period_s_first_week_the_demo_writes_last_month_whole(tmp_path: Path) -> None:
+    import time_machine
+
+    config = tmp_path / "governance.toml"
+    config.write_text(starter_config_text().replace(*SMALL), encoding="utf-8")
+    runner = CliRunner()
+    args = ["--config", str(config), "demo", "--json"]
+    with time_machine.travel(datetime(2027, 1, 1, 0, 30, tzinfo=UTC), tick=False):
+        assert runner.invoke(main, ["--config", str(config), "init"]).exit_code == 0
+        document = json.loads(runner.invoke(main, args, catch_exceptions=False).output)
+        status = runner.invoke(main, ["--config", str(config), "status", "--json",
+                                      "--period", "2026-12"]).output  # fmt: skip
+        hint = runner.invoke(main, ["--config", str(config), "status"]).output.splitlines()[-1]
+    last_full = "the last full one: governance status --period 2026-12"
+    assert hint == f"the period 2027-01 has only begun; {last_full}"
+    assert document["period"]["label"] == "2027-01"
+    assert document["period"]["until"] == "2027-01-01T00:30:00Z"
+    [december] = document["earlier"]
+    assert december["period"] == {
+        "label": "2026-12",
+        "start": "2026-12-01T00:00:00Z",
+        "end": "2027-01-01T00:00:00Z",
+        "until": "2027-01-01T00:00:00Z",
+    }
+    assert december["evaluations"] == 30 and december["ingest"]["added"] > 0
+    batch = next(c for c in json.loads(status)["categories"] if c["name"] == "batch")
+    assert {c["level"] for c in batch["crossed"]} == {70, 90, 100}  # a month worth looking at
+    with time_machine.travel(datetime(2027, 1, 7, 0, 30, tzinfo=UTC), tick=False):
+        later = json.loads(runner.invoke(main, args, catch_exceptions=False).output)
+    assert later["period"]["label"] == "2027-01" and "earlier" in later  # day 7 is still early
+    with time_machine.travel(datetime(2027, 1, 20, 12, 0, tzinfo=UTC), tick=False):
+        late = json.loads(runner.invoke(main, args, catch_exceptions=False).output)
+    assert "earlier" not in late and late["ingest"]["added"] > 0  # the month since day 7
