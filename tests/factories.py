@@ -65,7 +65,7 @@ def rollups_match_ledger(engine: Engine) -> None:
 
     from governance.ledger.tables import rollup_daily, rollup_hourly
 
-    want_hourly: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0])
+    want_hourly: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0, 0, 0])
     want_daily: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [Decimal(0), 0, 0, 0, 0, 0])
     with engine.connect() as conn:
         for row in conn.execute(select(ledger)).mappings():
@@ -75,7 +75,9 @@ def rollups_match_ledger(engine: Engine) -> None:
             sums = want_hourly[hour]
             sums[0] += row["cost"]
             sums[1] += row["requests"]
-            sums[2] += 1
+            sums[2] += row["input_tokens"]
+            sums[3] += row["output_tokens"]
+            sums[4] += 1
             day = (at.date(), row["provider"], row["layer"], row["category"], row["tier"],
                    row["model"], row["team"] or "")  # fmt: skip
             totals = want_daily[day]
@@ -86,7 +88,13 @@ def rollups_match_ledger(engine: Engine) -> None:
             totals[4] += 1
             totals[5] += row["cost_basis"] == "unpriced"
         hourly = {
-            (r.hour, r.provider, r.layer, r.category): [r.cost, r.requests, r.rows]
+            (r.hour, r.provider, r.layer, r.category): [
+                r.cost,
+                r.requests,
+                r.input_tokens,
+                r.output_tokens,
+                r.rows,
+            ]
             for r in conn.execute(select(rollup_hourly))
             if r.rows != 0
         }

@@ -16,7 +16,7 @@ from governance.ledger.types import stored_time, utc_hour
 
 _HOURLY_KEY = ("hour", "provider", "layer", "category")
 _DAILY_KEY = ("day", "provider", "layer", "category", "tier", "model", "team")
-_HOURLY_SUMS = ("cost", "requests", "rows")
+_HOURLY_SUMS = ("cost", "requests", "input_tokens", "output_tokens", "rows")
 _DAILY_SUMS = ("cost", "requests", "input_tokens", "output_tokens", "rows", "unpriced")
 
 
@@ -24,7 +24,7 @@ class RollupDelta:
     """Sums of ledger rows, per rollup key, waiting to be added."""
 
     def __init__(self) -> None:
-        self.hourly: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.hourly: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
         self.daily: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
 
     def add(self, row: Mapping[str, Any], sign: int = 1) -> None:
@@ -32,10 +32,14 @@ class RollupDelta:
         instant: datetime = row["occurred_at"]
         cost = to_nanos(Decimal(row["cost"])) * sign
         requests = int(row["requests"]) * sign
+        input_tokens = int(row["input_tokens"]) * sign
+        output_tokens = int(row["output_tokens"]) * sign
         hourly = self.hourly[(instant, row["provider"], row["layer"], row["category"])]
         hourly[0] += cost
         hourly[1] += requests
-        hourly[2] += sign
+        hourly[2] += input_tokens
+        hourly[3] += output_tokens
+        hourly[4] += sign
         daily = self.daily[
             (
                 instant.astimezone(UTC).date(),
@@ -49,8 +53,8 @@ class RollupDelta:
         ]
         daily[0] += cost
         daily[1] += requests
-        daily[2] += int(row["input_tokens"]) * sign
-        daily[3] += int(row["output_tokens"]) * sign
+        daily[2] += input_tokens
+        daily[3] += output_tokens
         daily[4] += sign
         daily[5] += sign if row["cost_basis"] == "unpriced" else 0
 
@@ -58,7 +62,7 @@ class RollupDelta:
         """Add the sums to the rollups (upserts) and start again."""
         sqlite = conn.dialect.name == "sqlite"
         marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        hours: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+        hours: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
         for (instant, *rest), sums in self.hourly.items():
             merged = hours[(stored_time(utc_hour(instant), conn.dialect.name), *rest)]
             for i, value in enumerate(sums):
@@ -104,8 +108,10 @@ def rebuild(conn: Connection) -> None:
     conn.exec_driver_sql("DELETE FROM rollup_hourly")
     conn.exec_driver_sql("DELETE FROM rollup_daily")
     conn.exec_driver_sql(
-        f"INSERT INTO rollup_hourly (hour, provider, layer, category, cost, requests, rows) "
-        f"SELECT {hour}, provider, layer, category, SUM(cost), SUM(requests), COUNT(*) "
+        f"INSERT INTO rollup_hourly (hour, provider, layer, category, cost, requests, "
+        f"input_tokens, output_tokens, rows) "
+        f"SELECT {hour}, provider, layer, category, SUM(cost), SUM(requests), "
+        f"SUM(input_tokens), SUM(output_tokens), COUNT(*) "
         f"FROM ledger GROUP BY {hour}, provider, layer, category"
     )
     conn.exec_driver_sql(

@@ -54,7 +54,8 @@ def _hourly_entries(conn: Connection, period: Period, until: datetime) -> list[E
             found = places[hour] = (hour.date(), index)
         return found
 
-    sums: dict[tuple[date, str, str, int, str], list[int]] = defaultdict(lambda: [0, 0])
+    # Per key: nano-units, requests, input tokens, output tokens.
+    sums: dict[tuple[date, str, str, int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     # The rollup holds ``until``'s hour whole; when no row of that hour is at or after
     # ``until`` (always, evaluating "now"), it is exact, and the ledger is not read at all:
     # that hour's rows grow with the traffic.
@@ -71,12 +72,14 @@ def _hourly_entries(conn: Connection, period: Period, until: datetime) -> list[E
         rollup_hourly.c.category,
         type_coerce(rollup_hourly.c.cost, BigInteger),
         rollup_hourly.c.requests,
+        rollup_hourly.c.input_tokens,
+        rollup_hourly.c.output_tokens,
     ).where(rollup_hourly.c.hour >= since, rollup_hourly.c.hour < whole)
-    for hour, provider, layer, category, nanos, requests in conn.execute(raw):
+    for hour, provider, layer, category, *counts in conn.execute(raw):
         day, index = place(hour)
         total = sums[(day, provider, layer, index, category)]
-        total[0] += nanos
-        total[1] += requests
+        for i, count in enumerate(counts):
+            total[i] += count
     partial = (
         select(
             ledger.c.provider,
@@ -84,19 +87,21 @@ def _hourly_entries(conn: Connection, period: Period, until: datetime) -> list[E
             ledger.c.category,
             func.sum(type_coerce(ledger.c.cost, BigInteger)),
             func.sum(ledger.c.requests),
+            func.sum(ledger.c.input_tokens),
+            func.sum(ledger.c.output_tokens),
         )
         .where(ledger.c.occurred_at >= max(whole, since), ledger.c.occurred_at < until)
         .group_by(ledger.c.provider, ledger.c.layer, ledger.c.category)
     )
     if whole < until:
         day, index = place(whole)
-        for provider, layer, category, nanos, requests in conn.execute(partial):
+        for provider, layer, category, *counts in conn.execute(partial):
             total = sums[(day, provider, layer, index, category)]
-            total[0] += int(nanos)
-            total[1] += int(requests)
+            for i, count in enumerate(counts):
+                total[i] += int(count)
     return [
-        Entry(day, provider, layer, (index, category), from_nanos(nanos), requests)
-        for (day, provider, layer, index, category), (nanos, requests) in sums.items()
+        Entry(day, provider, layer, (index, category), from_nanos(nanos), *counts)
+        for (day, provider, layer, index, category), (nanos, *counts) in sums.items()
     ]
 
 

@@ -118,6 +118,8 @@ rollup_hourly = Table(
     Column("category", String(64), primary_key=True),
     Column("cost", Money, nullable=False),
     Column("requests", BigInteger, nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
     Column("rows", BigInteger, nullable=False),
 )
 

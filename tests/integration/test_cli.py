@@ -15,7 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy.engine import Engine
 
+from governance.bootstrap import bootstrap
 from governance.cli import main
+from governance.ledger.spend_view import DIMENSIONS
 from tests.factories import insert_rows, ledger_row
 
 OCT_10 = datetime(2026, 10, 10, 12, 0, tzinfo=UTC)  # a past month: spend up to now is all of it
@@ -31,6 +33,15 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def run_at(now: datetime, *args: str) -> Result:
+    """The command with its clock fixed at ``now`` (the config and ledger of the workdir)."""
+    app = bootstrap(environ=os.environ, clock=lambda: now)
+    try:
+        return CliRunner().invoke(main, list(args), obj={"app": app}, catch_exceptions=False)
+    finally:
+        app.close()
 
 
 def test_quick_start_init_then_status_from_a_real_process(workdir: Path) -> None:
@@ -166,6 +177,68 @@ def test_spend_by_model_and_by_day(ledger_cli: Engine) -> None:
         ("2026-10-31", "5.00"),
     ]
     assert "claude-3-5-haiku" in run("spend", "--by", "model", "--period", "2026-10").output
+
+
+def oct_(day: int, hour: int = 12, minute: int = 0) -> datetime:
+    return datetime(2026, 10, day, hour, minute, tzinfo=UTC)
+
+
+TOKEN_ROWS = [
+    # openai on 10 Oct: two gateway rows and a bill (which replaces their cost, not tokens)
+    ledger_row(category="batch", model="gpt-4o", tier="premium", team="data-eng",
+               cost=Decimal("3"), input_tokens=10, output_tokens=1, occurred_at=oct_(10)),
+    ledger_row(category="standard", team="search", cost=Decimal("1"), input_tokens=20,
+               output_tokens=2, occurred_at=oct_(10, 13)),
+    ledger_row(layer="billing", source="openai-costs", category="standard", cost=Decimal("7"),
+               input_tokens=999, output_tokens=999, occurred_at=oct_(10, 0)),
+    ledger_row(provider="anthropic", category="critical", model="claude-3-5-haiku",
+               cost=Decimal("5"), input_tokens=300, output_tokens=30, occurred_at=oct_(11)),
+    # a bill with no gateway traffic that day stands with its own tokens
+    ledger_row(layer="billing", source="anthropic-usage", provider="anthropic",
+               model="claude-3-5-haiku", cost=Decimal("2"), input_tokens=4000,
+               output_tokens=400, occurred_at=oct_(12, 0)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("by", DIMENSIONS)
+def test_spend_reports_the_token_counts_for_every_by(ledger_cli: Engine, by: str) -> None:
+    insert_rows(ledger_cli, TOKEN_ROWS)
+    now = oct_(20)
+    document = json.loads(run_at(now, "spend", "--by", by, "--json").output)
+    rows = {r["key"]: (r["input_tokens"], r["output_tokens"]) for r in document["rows"]}
+    assert sum(i for i, _ in rows.values()) == 10 + 20 + 300 + 4000
+    assert sum(o for _, o in rows.values()) == 1 + 2 + 30 + 400
+    expected = {
+        "category": {"batch": (10, 1), "standard": (4020, 402), "critical": (300, 30)},
+        "day": {"2026-10-10": (30, 3), "2026-10-11": (300, 30), "2026-10-12": (4000, 400)},
+        "provider": {"openai": (30, 3), "anthropic": (4300, 430)},
+    }
+    if by in expected:
+        assert rows == expected[by]
+    lines = run_at(now, "spend", "--by", by).output.splitlines()
+    for key, (tokens_in, tokens_out) in rows.items():
+        line = next(line for line in lines if line.startswith(f"{key or '(none)'} "))
+        assert line.split()[-2:] == [f"{tokens_in:,}", f"{tokens_out:,}"], line
+
+
+def test_spend_by_category_and_day_count_the_tokens_of_the_hour_under_way(
+    ledger_cli: Engine,
+) -> None:
+    """Mid-hour, the hour's rows before the moment come from the ledger, not the rollup."""
+    insert_rows(
+        ledger_cli,
+        [
+            ledger_row(category="batch", input_tokens=7, output_tokens=3,
+                       occurred_at=oct_(20, 12, 10)),
+            ledger_row(category="batch", input_tokens=1000, output_tokens=1000,
+                       occurred_at=oct_(20, 12, 45)),
+        ],
+    )  # fmt: skip
+    for by, key in (("category", "batch"), ("day", "2026-10-20")):
+        document = json.loads(run_at(oct_(20, 12, 30), "spend", "--by", by, "--json").output)
+        assert [(r["key"], r["input_tokens"], r["output_tokens"]) for r in document["rows"]] == [
+            (key, 7, 3)
+        ]
 
 
 def test_user_errors_are_one_line_and_exit_1(workdir: Path) -> None:
