@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from governance.domain.money import from_nanos, to_nanos
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -46,10 +48,28 @@ def budget_spend(entries: Iterable[Entry]) -> list[Entry]:
         if not billed or gateway_total == 0:
             result += gateway_entries
             continue
-        bill = sum((e.cost for e in billed), Decimal(0))
-        result += [replace(e, cost=e.cost * bill / gateway_total) for e in gateway_entries]
+        result += _spread(sum((e.cost for e in billed), Decimal(0)), gateway_entries)
     for day_provider, billed in billing.items():
         gateway_entries = gateway.get(day_provider, [])
         if sum((e.cost for e in gateway_entries), Decimal(0)) == 0:
             result += billed  # no gateway cost that day: the bill's own attribution
     return result
+
+
+def _spread(bill: Decimal, entries: list[Entry]) -> list[Entry]:
+    """``entries`` with ``bill`` split over them in proportion to their cost (its sum is not
+    0): each part on the nano grid, the parts summing to the bill exactly. Every part is
+    rounded down and the nanos left go to the largest remainders (ties by key: the rows'
+    order, which differs between databases, changes nothing)."""
+    total_bill = to_nanos(bill)
+    weights = [to_nanos(e.cost) for e in entries]
+    total = sum(weights)
+    if total < 0:
+        weights, total = [-w for w in weights], -total
+    parts = [w * total_bill // total for w in weights]
+    left = total_bill - sum(parts)  # 0 <= left < len(parts)
+    remainders = [w * total_bill - p * total for w, p in zip(weights, parts, strict=True)]
+    order = sorted(range(len(parts)), key=lambda i: (-remainders[i], str(entries[i].key)))
+    for i in order[:left]:
+        parts[i] += 1
+    return [replace(e, cost=from_nanos(p)) for e, p in zip(entries, parts, strict=True)]

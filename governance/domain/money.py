@@ -78,11 +78,15 @@ def normalise_currency(code: str) -> str:
 
 
 def money_str(amount: Decimal) -> str:
-    """Canonical JSON decimal string: plain notation, at least 2 decimals, no further trailing 0s.
+    """Canonical JSON decimal string: on the nano grid (half-even to 1e-9, as the ledger keeps
+    money), plain notation, at least 2 decimals, no further trailing 0s.
 
-    ``Decimal("0.010000000")`` -> ``"0.01"``, ``Decimal("1E+3")`` -> ``"1000.00"``.
+    ``Decimal("0.010000000")`` -> ``"0.01"``, ``Decimal("1E+3")`` -> ``"1000.00"``,
+    ``Decimal(31) * 20 / 30`` -> ``"20.666666667"``.
     """
     _require_finite(amount)
+    # Every document leaves through here: none shows a digit the ledger could not hold.
+    amount = _quantize(amount, _NANO)
     if amount.is_zero():
         return "0.00"
     # "f" without a precision prints every digit exactly, with no context rounding.

@@ -47,3 +47,17 @@ def test_nothing_is_counted_twice_whatever_the_mix() -> None:
         Entry(D1, "openai", "billing", "a", Decimal("0")),  # billed at zero (a free tier)
     ]
     assert totals(budget_spend(entries)) == {"a": Decimal("0")}
+
+
+def test_a_spread_bill_is_on_the_nano_grid_and_sums_to_the_bill_in_any_order() -> None:
+    entries = [
+        Entry(D1, "openai", "gateway", "a", Decimal("1")),
+        Entry(D1, "openai", "gateway", "b", Decimal("1")),
+        Entry(D1, "openai", "gateway", "c", Decimal("1")),
+        Entry(D1, "openai", "billing", "a", Decimal("1")),
+    ]
+    spent = totals(budget_spend(entries))
+    assert spent == {"a": Decimal("0.333333334"), "b": Decimal("0.333333333"),
+                     "c": Decimal("0.333333333")}  # fmt: skip
+    assert totals(budget_spend(entries[::-1])) == spent
+    assert sum(spent.values()) == 1
