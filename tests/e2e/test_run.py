@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import signal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -22,8 +23,11 @@ BIG = 40_000  # rows: an ingest that takes a few seconds, to be stopped in the m
 
 
 def write_log(path: Path, rows: int, prefix: str) -> None:
+    # In the last minute: the daemon's current period, whatever the date (--at included).
+    now = datetime.now(UTC).replace(microsecond=0)
     lines = (
-        json.dumps({"request_id": f"{prefix}-{i}", "startTime": f"2026-11-03T09:{i % 60:02d}:00",
+        json.dumps({"request_id": f"{prefix}-{i}",
+                    "startTime": (now - timedelta(seconds=i % 60)).strftime("%Y-%m-%dT%H:%M:%S"),
                     "model": "gpt-4o-mini", "spend": 0.0001, "prompt_tokens": 100,
                     "completion_tokens": 20, "metadata": {"user_api_key_team_alias": "search"}})
         for i in range(rows)
