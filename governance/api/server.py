@@ -2,8 +2,9 @@
 with a cap on a request's head: ``protocol.py``).
 
 What an app can answer from memory, without waiting on anything (``answer_on_loop``: routers'
-``GET /directives``), is answered on the loop itself; every other request goes to the WSGI app
-(the rest of the API, the dashboard) in a pool of ``threads`` threads (a2wsgi). The loop runs
+``GET /directives``), is answered on the loop itself; every other request goes, once its
+whole body has arrived (capped, with a deadline: ``bodies.py``), to the WSGI app (the rest of
+the API, the dashboard) in a pool of ``threads`` threads (a2wsgi). The loop runs
 in the calling thread (``governance serve``) or in a background thread next to other work (the
 daemon's scheduler, tests, benchmarks). Never a development server.
 
@@ -28,6 +29,7 @@ import uvicorn
 from a2wsgi import WSGIMiddleware
 from werkzeug.wsgi import FileWrapper
 
+from governance.api.bodies import BODY_SECONDS, MAX_BODY_BYTES, read_body, replay
 from governance.api.http import Environ, Response, WSGIApp
 from governance.api.protocol import BoundedHeadProtocol
 
@@ -82,26 +84,43 @@ class Front:
     that is asked first, on the loop; otherwise, and when it says None, ``app`` answers
     through a2wsgi's thread pool."""
 
-    def __init__(self, app: WSGIApp, threads: int) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        threads: int,
+        max_body: int = MAX_BODY_BYTES,
+        body_seconds: float = BODY_SECONDS,
+    ) -> None:
         self.wsgi = WSGIMiddleware(with_file_wrapper(app), workers=threads)  # type: ignore[arg-type]
         self.on_loop: Callable[[Environ], Response | None] | None = getattr(
             app, "answer_on_loop", None
         )
+        self.max_body = max_body
+        self.body_seconds = body_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and self.on_loop is not None:
             response = self.on_loop(light_environ(scope))
             if response is not None:
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": response.code,
-                        "headers": response.raw_headers,
-                    }
-                )
-                await send({"type": "http.response.body", "body": response.body})
+                await self._send(send, response)
                 return
+        if scope["type"] == "http":
+            # The whole body first, on the loop: a slow or huge one never holds a thread.
+            body = await read_body(scope, receive, self.max_body, self.body_seconds)
+            if body is None:  # the client went away
+                return
+            if isinstance(body, Response):
+                log.warning("refused a request body: %s", body.code, extra={"path": scope["path"]})
+                await self._send(send, body)
+                return
+            receive = replay(body, receive)
         await self.wsgi(scope, receive, send)  # type: ignore[arg-type]
+
+    @staticmethod
+    async def _send(send: Send, response: Response) -> None:
+        start = {"type": "http.response.start", "status": response.code}
+        await send({**start, "headers": response.raw_headers})
+        await send({"type": "http.response.body", "body": response.body})
 
     def close(self) -> None:
         self.wsgi.executor.shutdown(wait=False, cancel_futures=True)
@@ -135,13 +154,16 @@ class Server:
         host: str = "127.0.0.1",
         port: int = 8050,
         threads: int = DEFAULT_THREADS,
+        *,
+        max_body: int = MAX_BODY_BYTES,
+        body_seconds: float = BODY_SECONDS,
     ) -> None:
         # Process-wide, set by whoever serves: this process's HTTP answers come first.
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         self._socket = listen(host, port)
         bound_host, bound_port = self._socket.getsockname()[:2]
         self.addresses = [(str(bound_host), int(bound_port))]  # the port chosen when 0 was asked
-        self._front = Front(app, threads)
+        self._front = Front(app, threads, max_body, body_seconds)
         config = uvicorn.Config(
             self._front,
             http=BoundedHeadProtocol,
