@@ -65,9 +65,9 @@ class Daemon:
         self.api = api = http_app(self.app, jobs=self.jobs)
         try:
             server = Server(api, host, port, threads)
-        except OSError as exc:
+        except UsageError:  # the port is in use: said in one line by the CLI
             api.close()
-            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+            raise
         wake_reader, wake_writer = socket.socketpair()
         for end in (wake_reader, wake_writer):
             end.setblocking(False)

@@ -15,6 +15,7 @@ Why not a threaded server: waitress's I/O thread and its workers took turns at t
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import logging
 import signal
@@ -32,6 +33,7 @@ from werkzeug.wsgi import FileWrapper
 from governance.api.bodies import BODY_SECONDS, MAX_BODY_BYTES, read_body, replay
 from governance.api.http import Environ, Response, WSGIApp
 from governance.api.protocol import BoundedHeadProtocol
+from governance.exceptions import UsageError
 
 log = logging.getLogger(__name__)
 
@@ -127,25 +129,32 @@ class Front:
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host``:``port`` (0: any free port); OSError when it can't."""
-    family, kind, proto, _name, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
-    )[0]
-    # Made with its protocol named: asyncio turns Nagle off (TCP_NODELAY) only on sockets
-    # whose proto says TCP, and with Nagle on, a response's second write waited 40 ms.
-    sock = socket.socket(family, kind, proto)
+    """A listening TCP socket on ``host``:``port`` (0: any free port); UsageError, in one
+    line, when it can't be had (a port in use, an unknown host)."""
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+        )[0]
+        # Made with its protocol named: asyncio turns Nagle off (TCP_NODELAY) only on sockets
+        # whose proto says TCP, and with Nagle on, a response's second write waited 40 ms.
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {where}: {exc.strerror or exc}") from exc
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
         sock.listen(2048)
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(f"{where} is in use; set [server] port or --port") from exc
+        raise UsageError(f"cannot listen on {where}: {exc.strerror or exc}") from exc
     return sock
 
 
 class Server:
-    """``app`` bound to ``host``:``port`` (OSError here when it can't be); ``run()`` serves
+    """``app`` bound to ``host``:``port`` (UsageError here when it can't be); ``run()`` serves
     until ``stop()``."""
 
     def __init__(

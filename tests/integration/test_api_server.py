@@ -20,6 +20,7 @@ import pytest
 
 from governance.api import Server, make_wsgi_app
 from governance.api.protocol import MAX_HEAD_BYTES
+from governance.exceptions import UsageError
 from tests.integration.conftest import AppFactory
 from tests.integration.test_api import fetch
 
@@ -102,8 +103,12 @@ def test_a_stop_lets_the_request_under_way_finish(make_app: AppFactory, blocking
 
 def test_a_port_in_use_is_refused_when_the_server_is_made(make_app: AppFactory) -> None:
     api = make_wsgi_app(make_app())
-    with socket.create_server(("127.0.0.1", 0)) as taken, pytest.raises(OSError):
-        Server(api, port=taken.getsockname()[1])
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(
+            UsageError, match=rf"^127\.0\.0\.1:{port} is in use; set \[server\] port"
+        ):
+            Server(api, port=port)
     api.close()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -239,6 +240,34 @@ def test_spend_by_category_and_day_count_the_tokens_of_the_hour_under_way(
         assert [(r["key"], r["input_tokens"], r["output_tokens"]) for r in document["rows"]] == [
             (key, 7, 3)
         ]
+
+
+def governance_process(
+    workdir: Path, *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``python -m governance ARGS`` in ``workdir``, as a user would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "governance", *args],
+        cwd=workdir,
+        env={k: v for k, v in os.environ.items() if not k.startswith("GOVERNANCE_")},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", ["serve", "run"])
+def test_a_port_in_use_is_one_line_and_exit_1(workdir: Path, command: str) -> None:
+    assert run("init").exit_code == 0
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = governance_process(workdir, command, "--port", str(port))
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines()[-1:] == [
+        f"Error: 127.0.0.1:{port} is in use; set [server] port or --port"
+    ], done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
 
 
 def test_user_errors_are_one_line_and_exit_1(workdir: Path) -> None:
