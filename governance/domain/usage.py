@@ -14,7 +14,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Final, Literal
 
+from governance.domain import limits
 from governance.domain.categorise import Attribution, Rule, categorise
+from governance.domain.credentials import looks_like_credential
 from governance.domain.money import from_nanos, to_nanos
 from governance.domain.tiers import TierMap, canonical_model
 
@@ -102,38 +104,68 @@ class LedgerRules:
 @lru_cache(maxsize=65536)
 def hash_api_key(api_key: str) -> str:
     """The only form of an API key that is stored: sha256, hex, first 32 characters."""
-    return hashlib.sha256(api_key.encode("utf-8")).hexdigest()[:32]
+    # surrogatepass: a key with half an emoji in it still hashes (the hash is all that is kept).
+    return hashlib.sha256(api_key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def check(record: UsageRecord) -> None:
-    """Raise BadRecord when a record is impossible."""
+@lru_cache(maxsize=65536)
+def _shown(text: str | None) -> str | None:
+    """A team, project or tag as the ledger keeps it: one shaped like a credential (a key
+    pasted as a label) only as its hash, as API keys are."""
+    if text is None or not looks_like_credential(text):
+        return text
+    return hash_api_key(text)
+
+
+def check(record: UsageRecord, now: datetime | None = None) -> None:
+    """Raise BadRecord when a record is impossible or holds what the ledger cannot (see
+    ``limits``); ``now`` is the ingest's clock, bounding times to the future (None: unbounded)."""
     if record.occurred_at.tzinfo is None:
         raise BadRecord("timestamp has no timezone")
-    counts = (
-        record.input_tokens,
-        record.cached_input_tokens,
-        record.cache_write_tokens,
-        record.output_tokens,
-        record.requests,
-    )
-    if any(count < 0 for count in counts):
-        raise BadRecord("negative token or request count")
+    counts = (record.input_tokens, record.cached_input_tokens, record.cache_write_tokens,
+              record.output_tokens)  # fmt: skip
+    # Every record passes through here: the common case is decided in a few comparisons.
+    if not (
+        all(0 <= n <= limits.BIGINT_MAX for n in counts)
+        and 0 <= record.requests <= limits.INTEGER_MAX
+    ):
+        _refuse_counts(record)
+    if (problem := limits.time_problem("timestamp", record.occurred_at, now)) is not None:
+        raise BadRecord(problem)
+    if record.cost is not None and not record.cost.is_finite():
+        raise BadRecord(f"cost is not a finite amount: {record.cost}")
     if not record.source_key:
         raise BadRecord("no record id")
-    texts = (record.source_key, record.model, record.provider, record.currency, record.team,
-             record.project, *record.tags)  # fmt: skip
-    if any(text is not None and "\x00" in text for text in texts):
-        raise BadRecord("a NUL character (U+0000) in its text")  # no ledger row should hold one
+    texts = [t for t in (record.source_key, record.model, record.provider, record.currency,
+                         record.team, record.project, *record.tags) if t]  # fmt: skip
+    joined = "".join(texts)
+    if not joined.isascii() or "\x00" in joined:
+        for text in texts:  # no ledger row should hold one: refused, as the record's whole text
+            if (problem := limits.unstorable(text)) is not None:
+                raise BadRecord(f"{problem} in its text")
+    for name, width in limits.TEXT_WIDTHS.items():
+        value = getattr(record, name)
+        if value is not None and len(value) > width:
+            raise BadRecord(f"{name} is {len(value):,} characters long; the ledger holds {width}")
+
+
+def _refuse_counts(record: UsageRecord) -> None:
+    for name in ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens"):
+        if (problem := limits.count_problem(name, getattr(record, name))) is not None:
+            raise BadRecord(problem)
+    if problem := limits.count_problem("requests", record.requests, limits.INTEGER_MAX):
+        raise BadRecord(problem)
 
 
 def in_budget_currency(amount: Decimal, currency: str, rules: LedgerRules) -> dict[str, object]:
     """The ledger's money columns for ``amount`` in ``currency``, converted by ``[fx]``.
 
-    Raises BadRecord when the currency has no rate: never summed as if it were the budget's.
+    Raises BadRecord when the currency has no rate (never summed as if it were the budget's)
+    or an amount is beyond what the ledger holds (a huge cost, or a price that makes one).
     """
     if currency == rules.currency:
         return {
-            "cost": from_nanos(to_nanos(amount)),
+            "cost": from_nanos(_nanos("cost", amount)),
             "original_cost": None,
             "original_currency": None,
             "fx_rate": None,
@@ -143,25 +175,38 @@ def in_budget_currency(amount: Decimal, currency: str, rules: LedgerRules) -> di
         raise BadRecord(
             f"cost is in {currency} and [fx] has no {currency} rate to {rules.currency}"
         )
+    _nanos(f"cost in {currency}", amount)
     return {
-        "cost": from_nanos(to_nanos(amount * rate)),
+        "cost": from_nanos(_nanos(f"cost converted to {rules.currency}", amount * rate)),
         "original_cost": amount,
         "original_currency": currency,
         "fx_rate": str(rate),
     }
 
 
+def _nanos(name: str, amount: Decimal) -> int:
+    """``amount`` in nano-units, as a Money column stores it; BadRecord if it cannot hold it."""
+    try:
+        nanos = to_nanos(amount)
+    except ValueError:  # NaN, Infinity, 1e51 and beyond
+        nanos = limits.BIGINT_MAX + 1
+    if -limits.BIGINT_MAX <= nanos <= limits.BIGINT_MAX:
+        return nanos
+    raise BadRecord(limits.money_problem(name, amount) or f"{name} is out of range: {amount}")
+
+
 def to_ledger_row(
-    record: UsageRecord, rules: LedgerRules, layer: str = "gateway"
+    record: UsageRecord, rules: LedgerRules, layer: str = "gateway", now: datetime | None = None
 ) -> dict[str, object]:
     """The ledger row of ``record`` (columns of ``governance.ledger.tables.ledger``).
 
     A gateway's zero cost with tokens means it had no price: the row is priced. A bill's
     zero is the provider's truth (a drawdown, a free tier) and stays.
 
-    Raises BadRecord for an impossible record or a currency without an ``[fx]`` rate.
+    Raises BadRecord for an impossible record, a value the ledger cannot hold (a time more than
+    a day after ``now``, the ingest's clock, among them) or a currency without an ``[fx]`` rate.
     """
-    check(record)
+    check(record, now)
     model = canonical_model(record.model)
     tokens = Tokens(
         record.input_tokens,
@@ -170,13 +215,16 @@ def to_ledger_row(
         record.output_tokens,
     )
     amount, currency, basis = _cost(record, model, tokens, rules, layer == "billing")
-    money = in_budget_currency(amount, currency, rules)
+    try:
+        money = in_budget_currency(amount, currency, rules)
+    except BadRecord as exc:
+        if basis != "priced":
+            raise
+        raise BadRecord(f"{exc}, as priced for {model!r} from its tokens") from None
+    team, project = _shown(record.team), _shown(record.project)
+    tags = tuple(_shown(tag) for tag in record.tags)
     attribution = Attribution(
-        model=model,
-        tags=record.tags,
-        team=record.team,
-        project=record.project,
-        api_key=record.api_key,
+        model=model, tags=tags, team=team, project=project, api_key=record.api_key
     )
     return {
         "source_key": record.source_key,
@@ -185,10 +233,10 @@ def to_ledger_row(
         "model": model,
         "tier": rules.tier_of(model),
         "category": rules.category_of(attribution),
-        "team": record.team,
-        "project": record.project,
+        "team": team,
+        "project": project,
         "api_key_hash": None if record.api_key is None else hash_api_key(record.api_key),
-        "tags": list(record.tags),
+        "tags": list(tags),
         "requests": record.requests,
         "input_tokens": record.input_tokens,
         "cached_input_tokens": record.cached_input_tokens,

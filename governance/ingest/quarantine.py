@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from governance.domain.usage import BadRecord, LedgerRules, to_ledger_row
 from governance.exceptions import UsageError
-from governance.ingest.writer import BatchWriter, finish_run, start_run
+from governance.ingest.writer import BatchWriter, Origin, finish_run, start_run
 from governance.jsonout import rfc3339
 from governance.ledger.errors import translate_db_errors
 from governance.ledger.tables import quarantine
@@ -89,22 +89,38 @@ def retry(
     return report
 
 
+def _values(raw: str) -> list[Any] | None:
+    """The JSON value a held record is, or the values of its lines when it is JSON Lines (a log
+    once taken for one document); None when it is neither."""
+    try:
+        return [decode_json(raw)]
+    except ValueError:
+        pass
+    lines = [line for line in raw.splitlines() if line.strip()]
+    try:
+        return [decode_json(line) for line in lines] if len(lines) > 1 else None
+    except ValueError:
+        return None
+
+
 def _rows_for(
-    item: dict[str, Any], fmt: Format, context: ReadContext, rules: LedgerRules
+    item: dict[str, Any], fmt: Format, context: ReadContext, rules: LedgerRules, now: datetime
 ) -> list[dict[str, Any]] | str:
     """The ledger rows a held record makes now, or the reason it still cannot."""
-    try:
-        value = decode_json(item["raw"])
-    except ValueError:
+    values = _values(item["raw"])
+    if values is None:
         return str(item["reason"])  # not JSON: the record was never decodable
     rows = []
-    for result in parse_safely(fmt, value, item["location"], context):
+    results = (r for v in values for r in parse_safely(fmt, v, item["location"], context))
+    for result in results:
         if not isinstance(result, Parsed):
             return result.reason
         try:
-            rows.append(to_ledger_row(result.record, rules, fmt.layer))
+            rows.append(to_ledger_row(result.record, rules, fmt.layer, now))
         except BadRecord as exc:
             return str(exc)
+        except Exception as exc:  # as at ingest: one record failing stays held, with the reason
+            return f"cannot make a ledger row: {type(exc).__name__}: {exc}".splitlines()[0]
     return rows or str(item["reason"])
 
 
@@ -122,24 +138,26 @@ def _retry_group(
     except UsageError:
         return 0  # the file's format could not be told: it stays held
     rows: list[dict[str, Any]] = []
+    origins: list[Origin] = []  # a row the ledger refuses keeps its record held
     released: list[int] = []
     reasons: dict[int, str] = {}
     for item in items:
-        outcome = _rows_for(item, fmt, context, rules)
+        outcome = _rows_for(item, fmt, context, rules, clock())
         if isinstance(outcome, str):
             reasons[item["id"]] = outcome
         else:
             rows += outcome
+            origins += [Origin(item["location"], item["raw"], item["id"])] * len(outcome)
             released.append(item["id"])
     run_id = start_run(engine, source, clock())
-    BatchWriter(engine, source, fmt.name, fmt.layer, run_id).write(
-        rows, [], None, clock(), released
+    counts = BatchWriter(engine, source, fmt.name, fmt.layer, run_id).write(
+        rows, [], None, clock(), released, origins
     )
     finish_run(engine, run_id, clock(), "ok", None)
     with translate_db_errors(engine), engine.begin() as conn:
         for item_id, reason in reasons.items():
             conn.execute(update(quarantine).where(quarantine.c.id == item_id).values(reason=reason))
-    return len(released)
+    return len(set(released) - set(counts.kept))
 
 
 def item_json(item: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,9 @@
 """An ingest run: files read from their cursors, parsed, priced, categorised and written in
-batches, with every record accounted for: read = added + duplicates + quarantined."""
+batches, with every record accounted for: read = added + duplicates + quarantined.
+
+Whatever goes wrong with one record (its reader, its row, the database refusing it) quarantines
+that record; whatever goes wrong with one file is that file's error. Neither stops the run; only
+the database failing does."""
 
 from __future__ import annotations
 
@@ -12,11 +16,13 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from governance.domain.usage import BadRecord, LedgerRules, to_ledger_row
+from governance.exceptions import LedgerError
 from governance.ingest import files
 from governance.ingest.writer import (
     BatchWriter,
     Counts,
     Cursor,
+    Origin,
     finish_run,
     load_cursor,
     start_run,
@@ -24,6 +30,7 @@ from governance.ingest.writer import (
 from governance.sources.base import Format, Parsed, ReadContext, Rejected, parse_safely, raw_text
 from governance.sources.containers import Decoded, Item, container_kind, read_items
 from governance.sources.formats import detect_file
+from governance.sources.redact import SHAPES, Redactor
 
 DEFAULT_BATCH = 5000
 
@@ -57,6 +64,7 @@ class Ingestor:
     rules: LedgerRules
     clock: Callable[[], datetime]
     batch_size: int = DEFAULT_BATCH
+    redactor: Redactor = SHAPES  # hides the config's secrets in what is quarantined
 
     def run(
         self,
@@ -70,7 +78,15 @@ class Ingestor:
         status, error = "ok", None
         try:
             for path in paths:
-                report.files.append(self._file(source, run_id, path, fmt, context or ReadContext()))
+                try:
+                    entry = self._file(source, run_id, path, fmt, context or ReadContext())
+                except (LedgerError, KeyboardInterrupt, SystemExit, MemoryError):
+                    raise  # the database or the process is failing: every file would
+                except Exception as exc:  # this file cannot be read: the next ones still are
+                    entry = FileReport(str(path), fmt.name if fmt else None)
+                    entry.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+                    status, error = "failed", error or f"{path}: {entry.error}"
+                report.files.append(entry)
         except BaseException as exc:
             status, error = "failed", f"{type(exc).__name__}: {exc}"
             raise
@@ -83,8 +99,9 @@ class Ingestor:
     ) -> FileReport:
         if not path.is_file():
             return FileReport(str(path), fmt.name if fmt else None, error="no such file")
+        cap = context.max_record_bytes
         try:
-            fmt, kind = (fmt, container_kind(path)) if fmt else detect_file(path)
+            fmt, kind = (fmt, container_kind(path, cap)) if fmt else detect_file(path, cap)
         except Exception as exc:  # undetectable: the file is held whole, never dropped
             return self._undetectable(source, run_id, path, str(exc))
         report = FileReport(str(path), fmt.name)
@@ -92,7 +109,9 @@ class Ingestor:
         start = files.start_of(path, kind, load_cursor(self.engine, source, stream))
         if start.unchanged:
             return report
-        items = read_items(path, kind, start.offset, start.line, fmt.decode_line)
+        items = read_items(
+            path, kind, start.offset, start.line, fmt.decode_line, cap, start.settled
+        )
 
         def position(item: Decoded | None) -> dict[str, Any]:
             if item is None:
@@ -114,44 +133,63 @@ class Ingestor:
     ) -> Counts:
         """Parse and write ``items`` in batches; after each batch the cursor of ``stream`` is
         ``position(last item written)`` (``position(None)`` when there were none)."""
-        writer = BatchWriter(self.engine, source, fmt.name, fmt.layer, run_id)
+        writer = BatchWriter(self.engine, source, fmt.name, fmt.layer, run_id, self.redactor)
         counts = Counts()
-        rows: list[dict[str, Any]] = []
-        rejected: list[Rejected] = []
+        batch = _Batch(self.rules, fmt.layer, self.clock())
         last: Decoded | None = None
         for item in items:
             last = item
             if isinstance(item, Item):
                 for result in parse_safely(fmt, item.value, item.location, context):
-                    self._admit(result, fmt.layer, rows, rejected)
+                    batch.admit(result)
             else:
-                rejected.append(Rejected(item.location, item.reason, item.raw))
-            if len(rows) + len(rejected) >= self.batch_size:
-                counts += writer.write(rows, rejected, Cursor(stream, position(item)), self.clock())
-                rows, rejected = [], []
-        counts += writer.write(rows, rejected, Cursor(stream, position(last)), self.clock())
+                batch.rejected.append(Rejected(item.location, item.reason, item.raw))
+            if batch.size >= self.batch_size:
+                counts += batch.write(writer, Cursor(stream, position(item)), self.clock())
+                batch = _Batch(self.rules, fmt.layer, self.clock())
+        counts += batch.write(writer, Cursor(stream, position(last)), self.clock())
         return counts
-
-    def _admit(
-        self,
-        result: Parsed | Rejected,
-        layer: str,
-        rows: list[dict[str, Any]],
-        rejected: list[Rejected],
-    ) -> None:
-        if isinstance(result, Rejected):
-            rejected.append(result)
-            return
-        try:
-            rows.append(to_ledger_row(result.record, self.rules, layer))
-        except BadRecord as exc:
-            rejected.append(Rejected(result.location, str(exc), raw_text(result.value)))
 
     def _undetectable(self, source: str, run_id: int, path: Path, reason: str) -> FileReport:
         with path.open("rb") as handle:
             head = handle.read(2000).decode("utf-8", "replace")
-        writer = BatchWriter(self.engine, source, "unknown", "gateway", run_id)
+        writer = BatchWriter(self.engine, source, "unknown", "gateway", run_id, self.redactor)
         counts = writer.write(
             [], [Rejected(f"{path}:1", reason, raw_text(head))], None, self.clock()
         )
         return FileReport(str(path), None, counts, error=reason)
+
+
+@dataclass
+class _Batch:
+    """Rows and rejected records on their way to one write; ``now`` bounds their times."""
+
+    rules: LedgerRules
+    layer: str
+    now: datetime
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    origins: list[Origin] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.rows) + len(self.rejected)
+
+    def admit(self, result: Parsed | Rejected) -> None:
+        if isinstance(result, Rejected):
+            self.rejected.append(result)
+            return
+        try:
+            row = to_ledger_row(result.record, self.rules, self.layer, self.now)
+        except BadRecord as exc:
+            self.rejected.append(Rejected(result.location, str(exc), raw_text(result.value)))
+            return
+        except Exception as exc:  # pricing or a rule failing on one record: it alone is held
+            reason = f"cannot make a ledger row: {type(exc).__name__}: {exc}".splitlines()[0]
+            self.rejected.append(Rejected(result.location, reason[:500], raw_text(result.value)))
+            return
+        self.rows.append(row)
+        self.origins.append(Origin(result.location, result.value))
+
+    def write(self, writer: BatchWriter, cursor: Cursor, now: datetime) -> Counts:
+        return writer.write(self.rows, self.rejected, cursor, now, origins=self.origins)

@@ -1,6 +1,9 @@
 """One batch into the ledger, atomically: new rows, revised billing buckets, quarantined
 records, the source's cursor and the run's counters commit together or not at all, so a
-process killed at any moment and started again yields the ledger of an uninterrupted run."""
+process killed at any moment and started again yields the ledger of an uninterrupted run.
+
+Rows the database refuses (a value out of its range, text it cannot encode) are found by halving
+the batch under savepoints; they are quarantined with its reason and the rest commit."""
 
 from __future__ import annotations
 
@@ -15,11 +18,13 @@ from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from governance.domain.limits import MONEY_MAX, storable
 from governance.ingest.bulk import bulk_insert
-from governance.ledger.errors import translate_db_errors
+from governance.ledger.errors import refusal_reason, refused_values, translate_db_errors
 from governance.ledger.rollups import RollupDelta
 from governance.ledger.tables import ingest_runs, ledger, quarantine, source_cursors
-from governance.sources.base import Rejected
+from governance.sources.base import Rejected, raw_text
+from governance.sources.redact import SHAPES, Redactor
 from governance.sources.registry import Layer
 
 # Values that make a billing bucket "revised" when the provider sends it again.
@@ -49,6 +54,7 @@ class Counts:
     quarantined: int = 0
     cost: Decimal = field(default_factory=lambda: Decimal(0))
     unpriced: int = 0  # of the added rows, those with no price yet (kept, with their tokens)
+    kept: list[int] = field(default_factory=list)  # retried records the ledger refused again
 
     def __iadd__(self, other: Counts) -> Counts:
         self.read += other.read
@@ -57,6 +63,7 @@ class Counts:
         self.quarantined += other.quarantined
         self.cost += other.cost
         self.unpriced += other.unpriced
+        self.kept += other.kept
         return self
 
 
@@ -66,6 +73,18 @@ class Cursor:
     position: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a row was read: what the quarantine keeps if the ledger refuses the row."""
+
+    location: str
+    value: Any  # the decoded record; its quarantine text is made only if it is refused
+    held: int | None = None  # the quarantined record a retry made it from
+
+
+Pending = tuple[dict[str, Any], Origin | None]
+
+
 def _unpriced(rows: Iterable[dict[str, Any]]) -> int:
     return sum(1 for row in rows if row["cost_basis"] == "unpriced")
 
@@ -73,13 +92,9 @@ def _unpriced(rows: Iterable[dict[str, Any]]) -> int:
 def fingerprint(source: str, stream: str, raw: str) -> str:
     """Identifies a bad record: the same record read again from the same file is held once,
     wherever a rewrite moved it (so not by line number)."""
-    return hashlib.sha256(f"{source}\x1f{stream}\x1f{raw}".encode()).hexdigest()
-
-
-def _storable(text: str) -> str:
-    """``text`` with NUL shown as U+FFFD, as undecodable bytes are: PostgreSQL's text cannot
-    hold NUL, and one bad line must not fail its whole batch (and every later run)."""
-    return text.replace("\x00", "\ufffd")
+    # surrogatepass: half an emoji in a bad record must not stop it being held.
+    text = f"{source}\x1f{stream}\x1f{raw}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _insert(conn: Connection, table: Any) -> Any:
@@ -90,9 +105,18 @@ def _insert(conn: Connection, table: Any) -> Any:
 class BatchWriter:
     """Writes batches of one source for one ingest run."""
 
-    def __init__(self, engine: Engine, source: str, fmt: str, layer: Layer, run_id: int) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        source: str,
+        fmt: str,
+        layer: Layer,
+        run_id: int,
+        redactor: Redactor = SHAPES,
+    ) -> None:
         self.engine, self.source, self.format, self.layer = engine, source, fmt, layer
         self.run_id = run_id
+        self.redactor = redactor  # every raw text held passes it: the config's secrets too
 
     def write(
         self,
@@ -101,16 +125,33 @@ class BatchWriter:
         cursor: Cursor | None,
         now: datetime,
         released: Sequence[int] = (),
+        origins: Sequence[Origin] = (),
     ) -> Counts:
         """Commit one batch; ``rows`` are ledger rows without source, layer or run columns.
 
-        ``released`` are quarantine ids whose records are among ``rows`` (a retry).
+        ``origins`` (one per row) say where each row was read, for the quarantine should the
+        database refuse it. ``released`` are quarantine ids whose records are among ``rows``
+        (a retry); one whose row is refused again stays held, with the new reason.
         """
         counts = Counts(read=len(rows) + len(rejected), quarantined=len(rejected))
+        known: Sequence[Origin | None] = origins or [None] * len(rows)
+        pending: list[Pending] = list(zip(rows, known, strict=True))
         with translate_db_errors(self.engine), self.engine.begin() as conn:
-            self._rows(conn, rows, counts, now)
-            self._quarantine(conn, rejected, cursor.stream if cursor else "", now)
-            if released:
+            refused = self._contained(conn, pending, counts, now)
+            counts.quarantined += len(refused)
+            fresh = []
+            for origin, reason in refused:
+                if origin.held is None:
+                    fresh.append(Rejected(origin.location, reason, raw_text(origin.value)))
+                    continue
+                counts.kept.append(origin.held)  # a retried record refused again stays held
+                conn.execute(
+                    update(quarantine)
+                    .where(quarantine.c.id == origin.held)
+                    .values(reason=storable(reason))
+                )
+            self._quarantine(conn, [*rejected, *fresh], cursor.stream if cursor else "", now)
+            if released := [item for item in released if item not in counts.kept]:
                 conn.execute(
                     update(quarantine)
                     .where(quarantine.c.id.in_(released))
@@ -118,18 +159,51 @@ class BatchWriter:
                 )
             if cursor is not None:
                 self._save_cursor(conn, cursor, now)
-            conn.execute(
-                update(ingest_runs)
-                .where(ingest_runs.c.id == self.run_id)
-                .values(
-                    read=ingest_runs.c.read + counts.read,
-                    added=ingest_runs.c.added + counts.added,
-                    duplicates=ingest_runs.c.duplicates + counts.duplicates,
-                    quarantined=ingest_runs.c.quarantined + counts.quarantined,
-                    cost=ingest_runs.c.cost + counts.cost,
-                )
-            )
+            self._count(conn, counts)
         return counts
+
+    def _count(self, conn: Connection, counts: Counts) -> None:
+        """The batch added to its run's counters; the run's cost is held within what its column
+        holds (rows each in range can sum beyond it), never failing the batch."""
+        run = ingest_runs.c
+        before = conn.execute(select(run.cost).where(run.id == self.run_id)).scalar_one()
+        cost = max(-MONEY_MAX, min(MONEY_MAX, before + counts.cost))
+        conn.execute(
+            update(ingest_runs)
+            .where(run.id == self.run_id)
+            .values(
+                read=run.read + counts.read,
+                added=run.added + counts.added,
+                duplicates=run.duplicates + counts.duplicates,
+                quarantined=run.quarantined + counts.quarantined,
+                cost=cost,
+            )
+        )
+
+    def _contained(
+        self, conn: Connection, pending: list[Pending], counts: Counts, now: datetime
+    ) -> list[tuple[Origin, str]]:
+        """Write ``pending``; the rows the database refuses, found by halving, with its reason."""
+        if not pending:
+            return []
+        trial = Counts()
+        savepoint = conn.begin_nested()
+        try:
+            self._rows(conn, [row for row, _ in pending], trial, now)
+        except Exception as exc:
+            savepoint.rollback()
+            if not refused_values(exc):
+                raise  # the database is failing, not refusing a record: the batch fails
+            if len(pending) == 1:
+                row, origin = pending[0]
+                return [(origin or Origin("(unknown)", row), refusal_reason(exc))]
+            middle = len(pending) // 2
+            return self._contained(conn, pending[:middle], counts, now) + self._contained(
+                conn, pending[middle:], counts, now
+            )
+        savepoint.commit()
+        counts += trial
+        return []
 
     def _rows(
         self, conn: Connection, rows: Sequence[dict[str, Any]], counts: Counts, now: datetime
@@ -149,7 +223,11 @@ class BatchWriter:
         if not revisable and latest:
             # Most batches are all new: insert them at once, and look keys up only if not.
             savepoint = conn.begin_nested()
-            inserted = bulk_insert(conn, [row | extra for row in latest.values()])
+            try:
+                inserted = bulk_insert(conn, [row | extra for row in latest.values()])
+            except BaseException:
+                savepoint.rollback()  # leaves the enclosing savepoint to be rolled back whole
+                raise
             if inserted == len(latest):
                 savepoint.commit()
                 counts.added += inserted
@@ -218,9 +296,9 @@ class BatchWriter:
             {
                 "source": self.source,
                 "format": self.format,
-                "location": item.location[:1000],
-                "reason": _storable(item.reason),
-                "raw": _storable(item.raw),
+                "location": storable(item.location)[:1000],
+                "reason": storable(item.reason),
+                "raw": storable(self.redactor.text(item.raw)),
                 "fingerprint": fingerprint(self.source, stream, item.raw),
                 "seen_at": now,
                 "status": "held",
@@ -236,7 +314,10 @@ class BatchWriter:
 
     def _save_cursor(self, conn: Connection, cursor: Cursor, now: datetime) -> None:
         statement = _insert(conn, source_cursors).values(
-            source=self.source, stream=cursor.stream, position=cursor.position, updated_at=now
+            source=self.source,
+            stream=storable(cursor.stream),
+            position=cursor.position,
+            updated_at=now,
         )
         conn.execute(
             statement.on_conflict_do_update(
@@ -271,7 +352,9 @@ def finish_run(engine: Engine, run_id: int, now: datetime, status: str, error: s
         conn.execute(
             update(ingest_runs)
             .where(ingest_runs.c.id == run_id)
-            .values(finished_at=now, status=status, error=error)
+            .values(
+                finished_at=now, status=status, error=None if error is None else storable(error)
+            )
         )
 
 
@@ -279,7 +362,8 @@ def load_cursor(engine: Engine, source: str, stream: str) -> dict[str, Any] | No
     with translate_db_errors(engine), engine.connect() as conn:
         position = conn.execute(
             select(source_cursors.c.position).where(
-                tuple_(source_cursors.c.source, source_cursors.c.stream) == (source, stream)
+                tuple_(source_cursors.c.source, source_cursors.c.stream)
+                == (source, storable(stream))
             )
         ).scalar_one_or_none()
     return position if isinstance(position, dict) else None
