@@ -59,6 +59,8 @@ def ingest(
 
         governance ingest /var/log/litellm/*.jsonl --format litellm
     """
+    if not paths and source_name is None:  # a usage error (exit 2): nothing to read yet
+        raise click.UsageError("name the files to ingest, or a configured --source")
     app = ready(ctx)
     reports = ingest_service.ingest(app, list(paths), format_name, source_name, batch_size)
     document = ingest_service.report_document(reports, app.config.budget.currency)

@@ -13,23 +13,52 @@ import click
 
 from governance.bootstrap import Governance, bootstrap
 from governance.domain.money import format_money
+from governance.domain.periods import period_for_label
 from governance.exceptions import ConfigError, GovernanceError
 from governance.ledger import migrate
 from governance.textout import table
 
 
+class OneLineUsageError(click.UsageError):
+    """A usage error said in one line (click's own adds the usage and a help hint on three):
+    exit code 2, as click gives every usage error."""
+
+    def show(self, file: Any = None) -> None:
+        hint = f" (see '{self.ctx.command_path} --help')" if self.ctx is not None else ""
+        click.echo(f"Error: {' '.join(self.format_message().split())}{hint}", file, err=True)
+
+
 class GovernanceGroup(click.Group):
-    """Turns our errors into one-line messages and exit code 1, never a traceback."""
+    """Turns our errors into one-line messages, never a traceback: exit code 2 when the
+    command line is wrong in itself (click's usage errors: an unknown command or option, a
+    missing argument, a value of the wrong form or not among the choices), 1 when a well
+    formed command cannot be done (our errors: the config, a name or path not found, a port
+    in use, the database)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _one_line(exc) from exc
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _one_line(exc) from exc
         except ConfigError as exc:
             lines = [f"{exc.source}: {len(exc.problems)} problem(s) in the config:"]
             lines += [f"  {problem}" for problem in exc.problems]
             raise click.ClickException("\n".join(lines)) from exc
         except GovernanceError as exc:
             raise click.ClickException(str(exc)) from exc
+
+
+def _one_line(exc: click.UsageError) -> click.UsageError:
+    if isinstance(exc, OneLineUsageError):
+        return exc
+    # The message as click would say it ("Invalid value for '--by': ..."), its context kept.
+    return OneLineUsageError(exc.format_message(), exc.ctx)
 
 
 def app_of(ctx: click.Context) -> Governance:
@@ -86,15 +115,32 @@ def counts_table(document: dict[str, Any], first: tuple[str, str] = ("file", "pa
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+
+
+def _period_label(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A ``YYYY-MM`` of the wrong form is a usage error, told before the config is read."""
+    if value is not None:
+        try:
+            period_for_label(value, "UTC")
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
 period_option = click.option(
-    "--period", metavar="YYYY-MM", help="A calendar month in the budget's timezone (default: now)."
+    "--period",
+    metavar="YYYY-MM",
+    callback=_period_label,
+    help="A calendar month in the budget's timezone (default: now).",
 )
 
 
-def parse_time(text: str) -> datetime:
-    """A time given on the command line: RFC 3339, UTC when it has no offset."""
+def parse_time(text: str, option: str = "--at") -> datetime:
+    """A time given on the command line (to ``option``): RFC 3339, UTC when it has no offset."""
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise click.BadParameter(f"not a time: {text!r} (e.g. 2026-11-18T06:00:00Z)") from None
+        raise click.BadParameter(
+            f"not a time: {text!r} (e.g. 2026-11-18T06:00:00Z)", param_hint=f"'{option}'"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

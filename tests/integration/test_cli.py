@@ -275,11 +275,39 @@ def test_user_errors_are_one_line_and_exit_1(workdir: Path) -> None:
     assert missing.exit_code == 1
     assert "governance init" in missing.output
     assert "Traceback" not in missing.output
+
+
+# A command line that is wrong in itself, seen before any config or data is read: exit 2.
+USAGE_ERRORS = [
+    (["spend", "--by", "bogus"], "Invalid value for '--by': 'bogus' is not one of 'tier',"),
+    (["spend"], "Missing option '--by'. Choose from: tier, category, model, team,"),
+    (["status", "--bogus"], "No such option '--bogus'"),
+    (["--bogus", "status"], "No such option '--bogus'"),
+    (["bogus"], "No such command 'bogus'"),
+    (["ingest"], "name the files to ingest, or a configured --source"),
+    # values of the wrong form
+    (["status", "--period", "2026-13"], "Invalid value for '--period': not a period, expected"),
+    (["evaluate", "--at", "yesterday"], "Invalid value for '--at': not a time: 'yesterday'"),
+    (["serve", "--port", "http"], "Invalid value for '--port': 'http' is not a valid integer"),
+]
+# Well formed, but it cannot be done with this config and these data: exit 1.
+USER_ERRORS = [
+    (["ingest", "--source", "nope"], "no source named 'nope' in the config"),
+    (["directive", "revoke", "nope", "--reason", "test"], "no directive 'nope' in force"),
+    (["quarantine", "show", "999"], "no quarantined record 999"),
+]
+
+
+def test_usage_errors_exit_2_and_user_errors_exit_1_in_one_line(workdir: Path) -> None:
     assert run("init").exit_code == 0
-    bad_period = CliRunner().invoke(main, ["status", "--period", "2026-13"])
-    assert bad_period.exit_code == 1
-    assert bad_period.output.strip().count("\n") == 0
-    assert "YYYY-MM" in bad_period.output
+    for args, message, code in [
+        *((args, message, 2) for args, message in USAGE_ERRORS),
+        *((args, message, 1) for args, message in USER_ERRORS),
+    ]:
+        done = governance_process(workdir, *args)
+        said = (done.stdout + done.stderr).strip()
+        assert (done.returncode, said.count("\n")) == (code, 0), (args, said)
+        assert said.startswith("Error: ") and message in said, (args, said)
 
 
 def test_status_before_the_schema_exists_says_to_upgrade(workdir: Path) -> None:
