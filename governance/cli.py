@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import click
 
@@ -20,6 +21,7 @@ from governance.cli_kit import (
 )
 from governance.config import find_config_path, starter_config_text
 from governance.domain.money import format_money
+from governance.domain.periods import local_day
 from governance.ledger import migrate
 from governance.ledger.engine import display_url
 from governance.ledger.spend_view import DIMENSIONS, Dimension
@@ -116,11 +118,13 @@ def status(ctx: click.Context, period: str | None, as_json: bool) -> None:
             money(c["spend"]),
             "-" if c["percent"] is None else f"{c['percent']}%",
             money(c["forecast"]),
+            _crossed(c["crossed"], app.config.budget.timezone),
             ", ".join(c["directives"]),
         ]
         for c in document["categories"]
     ]
-    headers = ["category", "share", "allocation", "spend", "used", "forecast", "directives"]
+    headers = ["category", "share", "allocation", "spend", "used", "forecast", "crossed",
+               "directives"]  # fmt: skip
     click.echo(table(headers, rows, right=(1, 2, 3, 4, 5)))
     for problem in document["alert_problems"]:
         click.echo(f"alerts to {problem['target']} are held since {problem['since']}: "
@@ -130,6 +134,17 @@ def status(ctx: click.Context, period: str | None, as_json: bool) -> None:
         last = current.previous().label
         click.echo(f"the period {current.label} has only begun; the last full one:"
                    f" governance status --period {last}")  # fmt: skip
+
+
+def _crossed(crossed: list[dict[str, Any]], timezone: str) -> str:
+    """``70% actual 19 Nov, 90% forecast 16 Nov``: each level crossed, on the budget's day."""
+    levels = sorted(crossed, key=lambda c: (c["level"], c["basis"]))
+    days = [local_day(datetime.fromisoformat(c["at"].replace("Z", "+00:00")), timezone)
+            for c in levels]  # fmt: skip
+    return ", ".join(
+        f"{c['level']}% {c['basis']} {day.day} {day:%b}"
+        for c, day in zip(levels, days, strict=True)
+    )
 
 
 @main.command()

@@ -134,6 +134,31 @@ def test_status_sums_each_category_of_the_period(ledger_cli: Engine) -> None:
     assert "$11,250.00" in people.output and "90" in people.output
 
 
+def test_status_shows_the_levels_each_category_crossed(ledger_cli: Engine) -> None:
+    now = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
+    insert_rows(ledger_cli, [ledger_row(category="batch", cost=Decimal(9000),
+                                        occurred_at=datetime(2026, 10, 2, tzinfo=UTC))])  # fmt: skip
+    assert run_at(now, "evaluate", "--at", "2026-10-03T00:00:00Z").exit_code == 0  # 72%
+    insert_rows(ledger_cli, [ledger_row(category="batch", cost=Decimal(2500),
+                                        occurred_at=datetime(2026, 10, 5, tzinfo=UTC))])  # fmt: skip
+    assert run_at(now, "evaluate", "--at", "2026-10-06T00:00:00Z").exit_code == 0  # 92%
+    document = json.loads(run_at(now, "status", "--period", "2026-10", "--json").output)
+    (batch,) = [c for c in document["categories"] if c["name"] == "batch"]
+    actual = [(c["level"], c["at"]) for c in batch["crossed"] if c["basis"] == "actual"]
+    assert actual == [(70, "2026-10-03T00:00:00Z"), (90, "2026-10-06T00:00:00Z")]
+    lines = run_at(now, "status", "--period", "2026-10").output.splitlines()
+    assert "crossed" in lines[1].split()
+    (row,) = [line for line in lines if line.startswith("batch ")]
+    assert "70% actual 3 Oct" in row and "90% actual 6 Oct" in row, row
+    expected = ", ".join(
+        f"{c['level']}% {c['basis']} {int(c['at'][8:10])} Oct"
+        for c in sorted(batch["crossed"], key=lambda c: (c["level"], c["basis"]))
+    )
+    assert expected in row, (expected, row)
+    (critical,) = [line for line in lines if line.startswith("critical ")]
+    assert "actual" not in critical and "forecast" not in critical
+
+
 def test_spend_by_model_and_by_day(ledger_cli: Engine) -> None:
     insert_rows(
         ledger_cli,
