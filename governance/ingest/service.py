@@ -31,16 +31,26 @@ def ingest(
         if not paths and source.path is None:
             raise UsageError(f"source {source_name!r} reads an API: use `governance pull`")
         context = ReadContext.of(source)
-        files = expand(paths or [str(source.path)])
+        files = _named(paths) if paths else expand([str(source.path)])
         return [ingestor.run(source.name, files, get_format(format_name or source.format), context)]
     if not paths:
         raise UsageError("name the files to ingest, or a configured --source")
     groups: dict[str, tuple[Format | None, list[Path]]] = defaultdict(lambda: (None, []))
-    for path in expand(paths):
+    for path in _named(paths):
         fmt = _format_of(path, format_name)
         name = fmt.name if fmt else "unknown"
         groups[name] = (fmt, [*groups[name][1], path])
     return [ingestor.run(name, files, fmt) for name, (fmt, files) in groups.items()]
+
+
+def _named(paths: list[str]) -> list[Path]:
+    """The files the user named; UsageError, before anything is read or a run recorded, when
+    a path does not exist (a glob that matches nothing is no error)."""
+    files = expand(paths)
+    missing = [str(path) for path in files if not path.exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    return files
 
 
 def _format_of(path: Path, format_name: str | None) -> Format | None:

@@ -14,14 +14,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from governance.bootstrap import bootstrap
 from governance.cli import main
 from governance.ledger.spend_view import DIMENSIONS
+from governance.ledger.tables import ingest_runs, ledger
 from tests.factories import insert_rows, ledger_row
 
 OCT_10 = datetime(2026, 10, 10, 12, 0, tzinfo=UTC)  # a past month: spend up to now is all of it
+
+
+def oct_(day: int, hour: int = 12, minute: int = 0) -> datetime:
+    return datetime(2026, 10, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -136,11 +142,9 @@ def test_status_sums_each_category_of_the_period(ledger_cli: Engine) -> None:
 
 def test_status_shows_the_levels_each_category_crossed(ledger_cli: Engine) -> None:
     now = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
-    insert_rows(ledger_cli, [ledger_row(category="batch", cost=Decimal(9000),
-                                        occurred_at=datetime(2026, 10, 2, tzinfo=UTC))])  # fmt: skip
+    insert_rows(ledger_cli, [ledger_row(category="batch", cost=Decimal(9000), occurred_at=oct_(2))])
     assert run_at(now, "evaluate", "--at", "2026-10-03T00:00:00Z").exit_code == 0  # 72%
-    insert_rows(ledger_cli, [ledger_row(category="batch", cost=Decimal(2500),
-                                        occurred_at=datetime(2026, 10, 5, tzinfo=UTC))])  # fmt: skip
+    insert_rows(ledger_cli, [ledger_row(category="batch", cost=Decimal(2500), occurred_at=oct_(5))])
     assert run_at(now, "evaluate", "--at", "2026-10-06T00:00:00Z").exit_code == 0  # 92%
     document = json.loads(run_at(now, "status", "--period", "2026-10", "--json").output)
     (batch,) = [c for c in document["categories"] if c["name"] == "batch"]
@@ -203,10 +207,6 @@ def test_spend_by_model_and_by_day(ledger_cli: Engine) -> None:
         ("2026-10-31", "5.00"),
     ]
     assert "claude-3-5-haiku" in run("spend", "--by", "model", "--period", "2026-10").output
-
-
-def oct_(day: int, hour: int = 12, minute: int = 0) -> datetime:
-    return datetime(2026, 10, day, hour, minute, tzinfo=UTC)
 
 
 TOKEN_ROWS = [
@@ -333,6 +333,32 @@ def test_usage_errors_exit_2_and_user_errors_exit_1_in_one_line(workdir: Path) -
         said = (done.stdout + done.stderr).strip()
         assert (done.returncode, said.count("\n")) == (code, 0), (args, said)
         assert said.startswith("Error: ") and message in said, (args, said)
+
+
+def test_ingest_of_a_missing_path_is_an_error_and_records_no_run(
+    ledger_cli: Engine, workdir: Path
+) -> None:
+    present = workdir / "present.jsonl"
+    present.write_text(
+        '{"request_id": "r-1", "spend": "0.5", "model": "gpt-4o-mini", '
+        '"startTime": "2026-10-05T10:00:00"}\n',
+        encoding="utf-8",
+    )
+    missing = workdir / "logs" / "missing.jsonl"
+    for args in (
+        [str(missing)],
+        [str(present), str(missing)],
+        [str(missing), "--format", "litellm"],
+    ):
+        result = CliRunner().invoke(main, ["ingest", *args])
+        assert result.exit_code == 1, result.output
+        assert result.output.strip().count("\n") == 0, result.output
+        assert result.output.startswith("Error: ") and str(missing) in result.output
+        assert "Traceback" not in result.output
+    with ledger_cli.connect() as conn:
+        assert conn.execute(select(ingest_runs)).all() == []  # not a run of source "unknown"
+        assert conn.execute(select(ledger)).all() == []  # nothing read when a path is missing
+    assert run("ingest", str(present)).exit_code == 0
 
 
 def test_status_before_the_schema_exists_says_to_upgrade(workdir: Path) -> None:
