@@ -1,6 +1,7 @@
 """What the overview page shows: per category, the numbers of ``governance status`` (read
 through ``status_document``, so the page and the CLI never disagree), its spend per local day
-for the burn chart, the directives in force with their reasons, and what drives its spend.
+for the burn chart, the directives in force with their reasons, and what drives its spend;
+and each category's state, the worse of the levels its spend and its forecast have reached.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 from governance.config import Config
 from governance.domain.budget import percent_used
 from governance.domain.periods import Period
+from governance.domain.thresholds import FORECAST_MIN_DAYS, Basis, reaches
 from governance.ledger import evaluations, spend_view
 from governance.ledger.drivers import Ranked, top_spenders
 from governance.ledger.errors import translate_db_errors
@@ -31,6 +33,7 @@ class DirectiveView:
     reason: str
     effective_from: datetime
     substitutes: dict[str, str]
+    until: datetime  # when it ended (lifted, revoked) or ends (its period's end)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,16 @@ class CategoryView:
     def forecast_over(self) -> bool:
         return self.allocation > 0 and self.forecast > self.allocation
 
+    @property
+    def forecast_percent(self) -> Decimal | None:
+        return percent_used(self.forecast, self.allocation)
+
+    def level(self, basis: Basis, levels: tuple[int, ...]) -> int | None:
+        """The highest of ``levels`` that spend (or the forecast) has reached, as a crossing
+        counts it; None below them all or with no allocation."""
+        value = self.spend if basis == "actual" else self.forecast
+        return max((x for x in levels if reaches(value, self.allocation, x)), default=None)
+
 
 @dataclass(frozen=True)
 class Overview:
@@ -75,6 +88,27 @@ class Overview:
     def forecast(self) -> Decimal:
         return sum((c.forecast for c in self.categories), Decimal(0))
 
+    @property
+    def ended(self) -> bool:
+        return self.as_of >= self.period.end
+
+    @property
+    def forecast_crossings_from(self) -> int | None:
+        """The day of the period from which a forecast can cross a level (DESIGN 6: after
+        ``FORECAST_MIN_DAYS`` elapsed days); None once it can."""
+        if self.period.elapsed_days(self.as_of) >= FORECAST_MIN_DAYS:
+            return None
+        return math.floor(FORECAST_MIN_DAYS) + 1
+
+    def state(self, category: CategoryView) -> tuple[int | None, Basis]:
+        """The category's state: the worse of the levels reached by its spend and by its
+        forecast, and which of the two it is (spend when they tie)."""
+        actual = category.level("actual", self.thresholds)
+        forecast = category.level("forecast", self.thresholds)
+        if forecast is not None and (actual is None or forecast > actual):
+            return forecast, "forecast"
+        return actual, "actual"
+
 
 def read_overview(config: Config, engine: Engine, period: Period, now: datetime) -> Overview:
     """The overview of ``period`` at ``now``."""
@@ -82,15 +116,20 @@ def read_overview(config: Config, engine: Engine, period: Period, now: datetime)
     as_of = min(now, period.end)
     with translate_db_errors(engine), engine.connect() as conn:
         daily = spend_view.category_spend(conn, period, as_of)
-        active = evaluations.active_rows(conn, max(as_of, period.start))
+        if as_of >= period.end:  # an ended period: the downgrades it had, none in force now
+            active = evaluations.all_rows(conn, period.label)
+        else:
+            active = evaluations.active_rows(conn, max(as_of, period.start))
         spenders = top_spenders(conn, period, as_of)
         freshness = read_freshness(conn)
-    directives = {
-        row.id: DirectiveView(
-            row.id, row.from_tier, row.to_tier, row.reason, row.effective_from, row.substitutes
-        )
-        for row in active
-    }
+    directives: dict[str, list[DirectiveView]] = {}
+    for row in sorted(active, key=lambda r: (r.effective_from, r.id)):  # oldest first
+        directives.setdefault(row.category, []).append(
+            DirectiveView(
+                row.id, row.from_tier, row.to_tier, row.reason, row.effective_from,
+                row.substitutes, row.ended_at or row.expires_at,
+            )
+        )  # fmt: skip
     days = math.ceil(period.elapsed_days(as_of))  # as long as category_spend's lists
     categories = []
     for item in status["categories"]:
@@ -110,7 +149,7 @@ def read_overview(config: Config, engine: Engine, period: Period, now: datetime)
                 forecast_high=Decimal(item["forecast_high"]),
                 daily=daily[name].daily if name in daily else [Decimal(0)] * days,
                 crossed=item["crossed"],
-                directives=[directives[i] for i in item["directives"] if i in directives],
+                directives=directives.get(name, []),
                 top_models=models,
                 top_teams=teams,
             )
