@@ -70,6 +70,14 @@ def moved_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
         yield
 
 
-def budget_timezone(default: str = "UTC") -> str:
-    """The budget timezone tests should give the starter config (``--budget-timezone``)."""
-    return os.environ.get(TIMEZONE_VARIABLE, default)
+def starter_config() -> str:
+    """The starter config, its budget in the ``--budget-timezone`` zone when one is given: for
+    the daemon's tests, whose assertions hold in any zone."""
+    from governance.config import starter_config_text
+
+    text = starter_config_text()
+    zone = os.environ.get(TIMEZONE_VARIABLE)
+    if zone:
+        text = text.replace('timezone = "UTC"', f'timezone = "{zone}"', 1)
+        assert zone in text, 'the starter config no longer says timezone = "UTC"'
+    return text

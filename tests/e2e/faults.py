@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from governance.config import starter_config_text
 from governance.domain.periods import period_containing
 from governance.ledger.tables import alert_outbox, crossings, ledger
+from tests.clock import starter_config
 from tests.e2e.daemon import RunProcess
 from tests.factories import insert_rows, ledger_row
 from tests.standins.slack_api import SlackApi
@@ -48,7 +48,7 @@ def gateway_lines(prefix: str, count: int, team: str = "data-eng", spend: str = 
 
 def daemon_config(slack: SlackApi, watch: Path | None = None, every: str = "1s") -> str:
     """The starter config on ``BUDGET``, reading ``watch/*.jsonl`` (if given) as source gw."""
-    text = starter_config_text().replace('amount = "50000.00"', f'amount = "{BUDGET}"')
+    text = starter_config().replace('amount = "50000.00"', f'amount = "{BUDGET}"')
     if watch is not None:
         text += f"""
 [[sources]]

@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,8 @@ def _directives(process: RunProcess) -> dict[str, Any]:
 @pytest.mark.postgres
 def test_replicas_serve_what_the_leader_publishes(pg_empty: Engine, tmp_path: Path) -> None:
     # Batch over a $25 allocation this month: the leader's first evaluation downgrades it.
-    start = datetime.now(UTC).replace(day=1, hour=1, minute=0, second=0, microsecond=0)
+    # A minute ago: this period's, whatever the date (at 00:30 on the 1st, 01:00 is to come).
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
     overspend = ledger_row(
         occurred_at=start, category="batch", tier="premium", model="gpt-4o", cost=Decimal(30)
     )

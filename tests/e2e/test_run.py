@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from governance.config import starter_config_text
 from governance.ledger import migrate
 from governance.ledger.engine import make_engine
 from governance.ledger.tables import ledger
+from tests.clock import starter_config
 from tests.e2e.daemon import RunProcess
 from tests.standins.slack_api import SlackApi
 
@@ -37,7 +37,7 @@ def write_log(path: Path, rows: int, prefix: str) -> None:
 
 def config_text(tmp_path: Path, slack: SlackApi, extra: str = "") -> str:
     return (
-        starter_config_text()
+        starter_config()
         + f"""
 [[sources]]
 name = "gw"
