@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import parse_qs
 
 import flask
 from dash import Dash, Input, Output, dcc, html
@@ -57,7 +58,12 @@ def make_dashboard(governance: Governance) -> Dash:
         serve_locally=True,  # no CDN: the machine may have no internet
     )
     app.layout = html.Div(
-        [dcc.Location(id="url"), _nav(), html.Main(id="page", className="page")],
+        # callback-nav: a page that sets the URL (the overview's period) is redrawn, not reloaded.
+        [
+            dcc.Location(id="url", refresh="callback-nav"),
+            _nav(),
+            html.Main(id="page", className="page"),
+        ],
         className="shell",
     )
 
@@ -66,8 +72,9 @@ def make_dashboard(governance: Governance) -> Dash:
         module = PAGE_PATHS.get(pathname or "/")
         if module is None:
             return html.Div([html.H2("Not found"), dcc.Link("Overview", href="/")])
+        query = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
         try:
-            return module.layout(ctx)
+            return module.layout(ctx, **query)
         except GovernanceError as exc:  # the database is down: say so, keep the app up
             log.warning("page %s: %s", pathname, exc)
             return html.Div(

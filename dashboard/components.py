@@ -52,32 +52,38 @@ def when(instant: datetime | None) -> str:
     return instant.astimezone(UTC).strftime("%-d %b %Y %H:%M UTC")
 
 
+def month(label: str) -> str:
+    """``November 2026`` for the period ``2026-11`` (its UTC start may lie in the month
+    before, in a timezone east of UTC)."""
+    return datetime.strptime(label, "%Y-%m").strftime("%B %Y")
+
+
 def as_of_text(freshness: Freshness) -> str:
     """What the numbers are as of: the last ingest and the last evaluation."""
     return f"data as of {when(freshness.last_ingest)} · evaluated {when(freshness.evaluated_at)}"
 
 
-def as_of(freshness: Freshness, class_name: str = "") -> html.Div:
-    return html.Div(as_of_text(freshness), className=f"asof {class_name}".strip())
+def as_of(freshness: Freshness, class_name: str = "page-asof") -> html.Div:
+    """The page's one "data as of … · evaluated …" line, under its title."""
+    return html.Div(as_of_text(freshness), className=f"asof {class_name}".strip(), id="asof")
 
 
 def card(
     label: str,
     value: str,
-    freshness: Freshness,
     *,
     note: str | None = None,
     value_class: str = "",
     field: str | None = None,
 ) -> html.Div:
-    """A headline number with its label, an optional note and its "data as of" line;
-    ``field`` names the value for tests and scripts (``data-field``)."""
+    """A headline number with its label and an optional note; ``field`` names the value for
+    tests and scripts (``data-field``). The page says once how fresh its numbers are
+    (``as_of(freshness)`` under its title), not every card."""
     return html.Div(
         [
             html.Div(label, className="label"),
             html.Div(value, className=f"value {value_class}".strip(), **data(field=field)),
             html.Div(note, className="note") if note else None,
-            as_of(freshness),
         ],
         className="card",
     )

@@ -21,6 +21,7 @@ TIER_COLOURS = {
 CATEGORY_PALETTE = ("#e66101", "#5e3c99", "#0571b0", "#b2182b", "#4dac26", "#d01c8b", "#8c510a")
 UNCATEGORISED = "#969696"
 LEVEL_COLOURS = {70: "#f4a582", 90: "#d6604d", 100: "#b2182b"}
+LEVEL_SHADES = tuple(LEVEL_COLOURS[level] for level in sorted(LEVEL_COLOURS))  # lightest first
 OVER = "#b2182b"
 OK = "#1a9641"
 
@@ -40,6 +41,21 @@ TEMPLATE = go.layout.Template(
         hoverlabel={"font": {"family": FONT}},
     )
 )
+
+
+def level_colour(level: int, levels: Iterable[int]) -> str:
+    """The colour of a threshold level: the default levels' own, otherwise by rank, the
+    highest level darkest (thresholds are configurable)."""
+    if level in LEVEL_COLOURS:
+        return LEVEL_COLOURS[level]
+    from_top = sorted({*levels, level}, reverse=True).index(level)
+    return LEVEL_SHADES[max(len(LEVEL_SHADES) - 1 - from_top, 0)]
+
+
+def ink(fill: str) -> str:
+    """Dark or white text, whichever reads on ``fill`` (a ``#rrggbb`` colour)."""
+    red, green, blue = (int(fill[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return "#222" if 0.299 * red + 0.587 * green + 0.114 * blue > 0.6 else "#fff"
 
 
 def register_template() -> None:

@@ -16,25 +16,30 @@ from dashboard import components, theme
 from dashboard.context import PageContext
 from governance.ledger.errors import translate_db_errors
 from governance.ledger.read_models.bill import DRIFT_LIMIT, BillDay, read_bill
-from governance.ledger.read_models.freshness import Freshness, read_freshness
+from governance.ledger.read_models.freshness import read_freshness
 
 GATEWAY = "#9ca3af"
 # Providers' own colours; never red, which marks a day beyond the limit.
 PROVIDER_PALETTE = ("#2b83ba", "#e66101", "#5e3c99", "#4dac26", "#d01c8b", "#8c510a")
 
 
-def layout(ctx: PageContext) -> Any:
+def layout(ctx: PageContext, /, **query: str) -> Any:
     period = ctx.period()
     engine = ctx.governance.engine
     with translate_db_errors(engine), engine.connect() as conn:
         days = read_bill(conn, period, ctx.now())
         freshness = read_freshness(conn)
-    title = html.H2(f"Bill vs gateway: {period.start.strftime('%B %Y')}")
+    title = html.H2(f"Bill vs gateway: {components.month(period.label)}")
     if not days:
         return html.Div([title, components.guidance("the bill page")])
     compared = [d for d in days if d.drift is not None]
     colours = _colours(compared)
-    parts: list[Any] = [title, _cards(ctx, compared, freshness), _uncompared(days)]
+    parts: list[Any] = [
+        title,
+        components.as_of(freshness),
+        _cards(ctx, compared),
+        _uncompared(days),
+    ]
     if compared:
         parts += [
             html.Div(components.graph("bill-drift", drift_chart(compared, colours)),
@@ -64,30 +69,28 @@ def _total(values: list[Decimal | None]) -> Decimal:
     return sum((v for v in values if v is not None), Decimal(0))
 
 
-def _cards(ctx: PageContext, compared: list[BillDay], fresh: Freshness) -> html.Div:
+def _cards(ctx: PageContext, compared: list[BillDay]) -> html.Div:
     flagged = [d for d in compared if d.flagged]
     gateway = _total([d.gateway for d in compared])
     billed = _total([d.billed for d in compared])
     drift = (billed - gateway) * 100 / gateway if gateway else None
     return html.Div(
         [
-            components.card("Days compared", str(len(compared)), fresh,
+            components.card("Days compared", str(len(compared)),
                             note="provider-days with both a bill and gateway traffic"),
             components.card(
                 f"Days beyond {DRIFT_LIMIT}%",
                 str(len(flagged)),
-                fresh,
                 note=", ".join(f"{d.provider} {d.day:%-d %b} ({_drift(d)})" for d in flagged)
                 or None,
                 value_class="over" if flagged else "ok",
                 field="flagged",
             ),
-            components.card("Gateway estimate", ctx.money(gateway), fresh,
+            components.card("Gateway estimate", ctx.money(gateway),
                             note="on the days compared", field="gateway"),
             components.card(
                 "Billed",
                 ctx.money(billed),
-                fresh,
                 note=None if drift is None else f"{drift:+.2f}% against the gateway",
                 field="billed",
             ),

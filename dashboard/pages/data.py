@@ -5,6 +5,7 @@ without a price, whose cost is missing from every total until they are repriced.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,12 +17,12 @@ from dashboard import components, theme
 from dashboard.context import PageContext
 from governance.ledger.errors import translate_db_errors
 from governance.ledger.read_models import sources as model
-from governance.ledger.read_models.freshness import Freshness, read_freshness
+from governance.ledger.read_models.freshness import read_freshness
 
 when = components.when
 
 
-def layout(ctx: PageContext) -> Any:
+def layout(ctx: PageContext, /, **query: str) -> Any:
     engine = ctx.governance.engine
     with translate_db_errors(engine), engine.connect() as conn:
         freshness = read_freshness(conn)
@@ -34,7 +35,8 @@ def layout(ctx: PageContext) -> Any:
     return html.Div(
         [
             title,
-            _cards(runs, held, unpriced, freshness),
+            components.as_of(freshness),
+            _cards(runs, held, unpriced),
             html.Div(
                 [html.H3("Sources"), _lag_chart(runs), _sources_table(ctx, runs)],
                 className="panel",
@@ -49,7 +51,6 @@ def _cards(
     runs: list[model.SourceRow],
     held: model.QuarantinePage,
     unpriced: list[model.Unpriced],
-    fresh: Freshness,
 ) -> html.Div:
     stale = [r.name for r in runs if r.stale]
     failing = [r.name for r in runs if r.last_status == "failed"]
@@ -59,7 +60,6 @@ def _cards(
             components.card(
                 "Stale sources",
                 str(len(stale)),
-                fresh,
                 note=", ".join(stale) or f"of {len(runs)} source(s)",
                 value_class="over" if stale else "ok",
                 field="stale",
@@ -67,21 +67,18 @@ def _cards(
             components.card(
                 "Last run failed",
                 str(len(failing)),
-                fresh,
                 note=", ".join(failing) or None,
                 value_class="over" if failing else "ok",
             ),
             components.card(
                 "Quarantined records",
                 f"{held.total:,}",
-                fresh,
                 value_class="over" if held.total else "ok",
                 field="quarantined",
             ),
             components.card(
                 "Unpriced rows",
                 f"{missing:,}",
-                fresh,
                 note=", ".join(u.model for u in unpriced) or None,
                 value_class="over" if missing else "ok",
                 field="unpriced",
@@ -91,8 +88,35 @@ def _cards(
     )
 
 
-def _hours(lag: timedelta | None) -> float | None:
-    return None if lag is None else lag.total_seconds() / 3600
+@dataclass(frozen=True)
+class Unit:
+    """How a chart of durations counts them: its axis says ``name``, its labels ``short``;
+    the axis spans at least ``least`` of them."""
+
+    name: str
+    short: str
+    seconds: int
+    decimals: int
+    least: float
+
+    def of(self, span: timedelta | None) -> float:
+        return 0.0 if span is None else span.total_seconds() / self.seconds
+
+    def text(self, span: timedelta | None) -> str:
+        return "never" if span is None else f"{self.of(span):,.{self.decimals}f} {self.short}"
+
+
+MINUTES = Unit("minutes", "min", 60, 0, 10)
+HOURS = Unit("hours", "h", 3600, 1, 2)
+DAYS = Unit("days", "days", 86400, 1, 3)
+
+
+def lag_unit(longest: timedelta) -> Unit:
+    """The one unit a lag chart counts in, from its longest bar: minutes up to two hours,
+    hours up to three days, then days (a bar of 0.1 h or of 3,000 min reads badly)."""
+    if longest < timedelta(hours=2):
+        return MINUTES
+    return HOURS if longest < timedelta(days=3) else DAYS
 
 
 def _lag_text(lag: timedelta | None) -> str:
@@ -105,35 +129,40 @@ def _lag_text(lag: timedelta | None) -> str:
 
 
 def _lag_chart(runs: list[model.SourceRow]) -> Any:
-    """Hours since each source's last successful run, red when stale; a configured source's
-    stale limit (3 of its intervals) as a tick."""
+    """Time since each source's last successful run, red when stale, in one unit for the
+    axis, the labels and the hover; a configured source's stale limit (3 of its intervals)
+    as a tick."""
     if not runs:
         return None
     names = [r.name for r in runs]
+    limits = [(r.name, 3 * r.every) for r in runs if r.every is not None]
+    spans = [r.lag for r in runs if r.lag is not None] + [limit for _, limit in limits]
+    unit = lag_unit(max(spans, default=timedelta(0)))
+    hover = f"%{{x:,.{unit.decimals}f}} {unit.short}"
     figure = go.Figure(layout={"template": "governance"})
     figure.add_bar(
         y=names,
-        x=[_hours(r.lag) or 0 for r in runs],
+        x=[unit.of(r.lag) for r in runs],
         orientation="h",
         marker={"color": [theme.OVER if r.stale else theme.OK for r in runs]},
-        text=[_lag_text(r.lag) for r in runs],
+        text=[unit.text(r.lag) for r in runs],
         textposition="outside",
         cliponaxis=False,
         name="since last success",
-        hovertemplate="%{y}: %{x:.1f} h<extra></extra>",
+        hovertemplate=f"%{{y}}: {hover}<extra></extra>",
     )
-    limits = [(r.name, _hours(3 * r.every)) for r in runs if r.every is not None]
     if limits:
         figure.add_scatter(
-            y=[n for n, _ in limits], x=[h for _, h in limits], mode="markers",
+            y=[n for n, _ in limits], x=[unit.of(limit) for _, limit in limits], mode="markers",
             marker={"symbol": "line-ns-open", "size": 18, "color": "#6b7280"},
-            name="stale after", hovertemplate="stale after %{x:.1f} h<extra></extra>",
+            name="stale after", hovertemplate=f"stale after {hover}<extra></extra>",
         )  # fmt: skip
-    top = max([1.0, *(_hours(r.lag) or 0 for r in runs), *(h or 0 for _, h in limits)]) * 1.15
+    # A scale even when every bar is 0 (a source just read), so "0 min" reads as a length.
+    top = max([unit.of(span) for span in spans] + [unit.least]) * 1.15
     figure.update_layout(
         height=70 + 26 * len(runs),
         margin={"l": 140, "r": 60, "t": 10, "b": 40},
-        xaxis={"title": {"text": "hours since the last successful run"}, "range": [0, top]},
+        xaxis={"title": {"text": f"{unit.name} since the last successful run"}, "range": [0, top]},
         yaxis={"autorange": "reversed", "ticklabelstandoff": 6},
         showlegend=bool(limits),
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},

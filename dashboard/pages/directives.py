@@ -25,14 +25,16 @@ from governance.ledger.read_models.activity import (
 when = components.when
 
 
-def layout(ctx: PageContext) -> Any:
+def layout(ctx: PageContext, /, **query: str) -> Any:
     activity = read_activity(ctx.governance)
-    parts: list[Any] = [html.H2("Directives & alerts")]
-    if activity.problems:
-        parts.append(_problems(activity.problems))
+    title = html.H2("Directives & alerts")
+    problems = _problems(activity.problems) if activity.problems else None
     if not activity.freshness.has_data and not activity.directives and not activity.alerts:
-        return html.Div([*parts, components.guidance("the directives and alerts page")])
-    parts += [
+        return html.Div([title, problems, components.guidance("the directives and alerts page")])
+    parts: list[Any] = [
+        title,
+        components.as_of(activity.freshness),
+        problems,
         _cards(activity),
         html.Div(
             [
@@ -42,7 +44,7 @@ def layout(ctx: PageContext) -> Any:
             ],
             className="panel",
         ),
-        html.Div([html.H3("Alerts"), _alerts(activity)], className="panel"),
+        html.Div([html.H3("Alerts"), _alerts(activity, ctx.now())], className="panel"),
     ]
     return html.Div(parts)
 
@@ -68,7 +70,6 @@ def _problems(problems: list[Problem]) -> html.Div:
 
 
 def _cards(activity: Activity) -> html.Div:
-    fresh = activity.freshness
     statuses = [a.status for a in activity.alerts]
     active = activity.active
     return html.Div(
@@ -76,23 +77,20 @@ def _cards(activity: Activity) -> html.Div:
             components.card(
                 "Directives in force",
                 str(len(active)),
-                fresh,
                 note=", ".join(f"{d.category}: {d.from_tier} → {d.to_tier}" for d in active),
                 value_class="over" if active else "ok",
                 field="active",
             ),
-            components.card("Ended directives", str(len(activity.directives) - len(active)), fresh),
-            components.card("Alerts sent", str(statuses.count("sent")), fresh, field="sent"),
+            components.card("Ended directives", str(len(activity.directives) - len(active))),
+            components.card("Alerts sent", str(statuses.count("sent")), field="sent"),
             components.card(
                 "Alerts waiting",
                 str(statuses.count("pending")),
-                fresh,
                 note=None if activity.alerts_configured else "no [alerts.slack]: they wait",
             ),
             components.card(
                 "Alerts failed",
                 str(statuses.count("failed")),
-                fresh,
                 value_class="over" if "failed" in statuses else "ok",
                 field="failed",
             ),
@@ -187,16 +185,22 @@ def _directives_table(ctx: PageContext, directives: list[DirectiveRow]) -> html.
     )
 
 
-def _delivery(alert: AlertRow) -> str:
+def delivery(alert: AlertRow, configured: bool, now: datetime) -> str:
+    """An alert's delivery state in words. A pending alert's next attempt is only a time to
+    wait for when a channel can send it and the time is still ahead."""
     if alert.status == "sent":
         return f"sent {when(alert.sent)}" + (f" to {alert.sent_to}" if alert.sent_to else "")
     if alert.status == "failed":
         return f"failed: {alert.last_error or 'unknown error'}"
     retry = f", last error: {alert.last_error}" if alert.last_error else ""
+    if not configured:
+        return f"waiting: no channel configured{retry}"
+    if alert.next_attempt is None or alert.next_attempt <= now:
+        return f"waiting, due now{retry}"
     return f"waiting, next attempt {when(alert.next_attempt)}{retry}"
 
 
-def _alerts(activity: Activity) -> html.Div:
+def _alerts(activity: Activity, now: datetime) -> html.Div:
     note = (
         None
         if activity.alerts_configured
@@ -216,7 +220,10 @@ def _alerts(activity: Activity) -> html.Div:
                 html.Td(a.kind),
                 html.Td(a.category or ""),
                 html.Td(a.title),
-                html.Td(_delivery(a), className=f"status status-{a.status}"),
+                html.Td(
+                    delivery(a, activity.alerts_configured, now),
+                    className=f"status status-{a.status}",
+                ),
                 html.Td(str(a.attempts), className="num"),
             ]
         )

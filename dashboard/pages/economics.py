@@ -35,15 +35,16 @@ from governance.ledger.read_models.economics import (
 UNCLASSIFIED = "unclassified"
 
 
-def layout(ctx: PageContext) -> Any:
+def layout(ctx: PageContext, /, **query: str) -> Any:
     period = ctx.period()
     economics = read_economics(ctx.governance.engine, period, ctx.now())
-    title = html.H2(f"Economics: {period.start.strftime('%B %Y')}")
+    title = html.H2(f"Economics: {components.month(period.label)}")
     if not economics.freshness.has_data or not (economics.usage or economics.uncounted):
         return html.Div([title, components.guidance("the economics page")])
     return html.Div(
         [
             title,
+            components.as_of(economics.freshness),
             _cards(ctx, economics),
             html.Div(
                 [
@@ -67,7 +68,6 @@ def _band(tier: str) -> str:
 
 
 def _cards(ctx: PageContext, e: Economics) -> html.Div:
-    fresh = e.freshness
     by_requests = shares(e.requests_by_tier())
     at_mix = e.at_mix().values()
     actual = sum((m.actual for m in at_mix), Decimal(0))
@@ -78,7 +78,6 @@ def _cards(ctx: PageContext, e: Economics) -> html.Div:
         components.card(
             f"{tier.capitalize()} share of requests",
             theme.percent(by_requests.get(tier, Decimal(0))),
-            fresh,
             note=f"recommended: {_band(tier)}",
             value_class="ok" if in_band(tier, by_requests.get(tier, Decimal(0))) else "over",
             field=f"share-{tier}",
@@ -91,14 +90,12 @@ def _cards(ctx: PageContext, e: Economics) -> html.Div:
             components.card(
                 "At the recommended mix",
                 ctx.money(cheaper),
-                fresh,
                 note=f"actual {ctx.money(actual)}: {ctx.money(actual - cheaper)} less",
                 field="at-mix",
             ),
             components.card(
                 "Saved by directives (estimate)",
                 ctx.money(sum(saved, Decimal(0))),
-                fresh,
                 note=f"{len(e.directives)} directive(s) this period"
                 + (", none a whole day old yet" if e.directives and not counted else ""),
                 field="directive-savings",

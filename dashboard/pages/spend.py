@@ -25,7 +25,7 @@ PLURALS = {"category": "categories", "team": "teams", "provider": "providers"}
 Choice = list[str] | None
 
 
-def layout(ctx: PageContext) -> Any:
+def layout(ctx: PageContext, /, **query: str) -> Any:
     engine = ctx.governance.engine
     with translate_db_errors(engine), engine.connect() as conn:
         freshness = read_freshness(conn)
@@ -54,7 +54,7 @@ def layout(ctx: PageContext) -> Any:
     return html.Div(
         [
             title,
-            components.as_of(freshness, "page-asof"),
+            components.as_of(freshness),
             _filters(ctx, periods, label, frame, by),
             html.Div(components.graph("spend-by-day", by_day), className="panel"),
             html.Div(
@@ -88,7 +88,7 @@ def _filters(
     def field(title: str, control: Any) -> html.Div:
         return html.Div([html.Label(title, className="label"), control])
 
-    period_options = [{"label": ctx.period(p).start.strftime("%B %Y"), "value": p} for p in periods]
+    period_options = [{"label": components.month(p), "value": p} for p in periods]
     return html.Div(
         [
             field(
@@ -146,7 +146,7 @@ def _outputs(ctx: PageContext, frame: pd.DataFrame, by: str, label: str) -> tupl
     """The by-day figure, the totals figure, the table and the total's text."""
     table = _table(frame, by)
     total = ctx.money(table["cost"].sum()) if len(table) else ctx.money(0)
-    text = f"{ctx.period(label).start.strftime('%B %Y')}: {total}"
+    text = f"{components.month(label)}: {total}"
     if frame.empty:
         empty = components.empty_figure("No spend matches these filters")
         return empty, empty, html.P("No spend matches these filters."), text

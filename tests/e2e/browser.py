@@ -77,10 +77,12 @@ class Site:
     governance: Governance
 
 
-def demo_governance(directory: Path, environ: dict[str, str] | None = None) -> Governance:
-    """The starter config on a SQLite ledger in ``directory``, its clock at ``NOW``."""
+def demo_governance(
+    directory: Path, environ: dict[str, str] | None = None, now: datetime = NOW
+) -> Governance:
+    """The starter config on a SQLite ledger in ``directory``, its clock stopped at ``now``."""
     config = parse_config(starter_config_text(), "governance.toml", directory)
-    app = Governance(config, directory / "governance.toml", environ or {}, lambda: NOW)
+    app = Governance(config, directory / "governance.toml", environ or {}, lambda: now)
     app._engine = make_engine(f"sqlite:///{directory / 'governance.db'}", create_dirs=True)
     migrate.upgrade(app.engine)
     return app
