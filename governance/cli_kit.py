@@ -47,6 +47,8 @@ class GovernanceGroup(click.Group):
         except click.UsageError as exc:
             raise _one_line(exc) from exc
         except ConfigError as exc:
+            if len(exc.problems) == 1:  # a missing or unreadable file, one bad key: one line
+                raise click.ClickException(f"{exc.source}: {exc.problems[0]}") from exc
             lines = [f"{exc.source}: {len(exc.problems)} problem(s) in the config:"]
             lines += [f"  {problem}" for problem in exc.problems]
             raise click.ClickException("\n".join(lines)) from exc

@@ -299,6 +299,7 @@ def test_user_errors_are_one_line_and_exit_1(workdir: Path) -> None:
     missing = CliRunner().invoke(main, ["status"])
     assert missing.exit_code == 1
     assert "governance init" in missing.output
+    assert missing.output.strip().count("\n") == 0, missing.output
     assert "Traceback" not in missing.output
 
 
