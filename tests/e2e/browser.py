@@ -77,11 +77,16 @@ class Site:
     governance: Governance
 
 
+def site_config_text() -> str:
+    """The config every site here runs on: the starter config."""
+    return starter_config_text()
+
+
 def demo_governance(
     directory: Path, environ: dict[str, str] | None = None, now: datetime = NOW
 ) -> Governance:
-    """The starter config on a SQLite ledger in ``directory``, its clock stopped at ``now``."""
-    config = parse_config(starter_config_text(), "governance.toml", directory)
+    """``site_config_text()`` on a SQLite ledger in ``directory``, its clock stopped at ``now``."""
+    config = parse_config(site_config_text(), "governance.toml", directory)
     app = Governance(config, directory / "governance.toml", environ or {}, lambda: now)
     app._engine = make_engine(f"sqlite:///{directory / 'governance.db'}", create_dirs=True)
     migrate.upgrade(app.engine)

@@ -22,14 +22,14 @@ from sqlalchemy import insert
 
 from dashboard.theme import level_colour
 from governance.bootstrap import Governance
-from governance.config import parse_config, starter_config_text
+from governance.config import parse_config
 from governance.demo.run import replay_evaluations
 from governance.domain.periods import Period, period_for_label
 from governance.domain.thresholds import FORECAST_MIN_DAYS, reaches
 from governance.evaluate import run_evaluation
 from governance.ledger.tables import ingest_runs
 from governance.reports import status_document
-from tests.e2e.browser import Site, demo_governance, open_page, serve_site
+from tests.e2e.browser import Site, demo_governance, open_page, serve_site, site_config_text
 from tests.factories import insert_rows, ledger_row
 
 PACE = {"critical": Decimal("0.5"), "standard": Decimal("0.8"), "batch": Decimal("1.15")}
@@ -43,8 +43,8 @@ WAIT = f"forecast crossings start on day {math.floor(FORECAST_MIN_DAYS) + 1}"  #
 
 
 def moment(day: int, hour: int) -> datetime:
-    """``hour`` o'clock on ``day`` of MONTH in the starter config's budget timezone."""
-    zone = parse_config(starter_config_text(), "governance.toml", Path(".")).budget.timezone
+    """``hour`` o'clock on ``day`` of MONTH in the sites' budget timezone."""
+    zone = parse_config(site_config_text(), "governance.toml", Path(".")).budget.timezone
     return period_for_label(MONTH, zone).day_starts()[day - 1] + timedelta(hours=hour)
 
 

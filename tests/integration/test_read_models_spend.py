@@ -109,9 +109,11 @@ def test_periods_with_data_newest_first_in_the_budget_timezone(ledger_engine: En
     insert_rows(ledger_engine, [ledger_row(occurred_at=datetime(2026, 11, 1, 2, tzinfo=UTC))])
     with ledger_engine.connect() as conn:
         assert periods_with_data(conn, "UTC") == ["2026-11"]
-        # The rollup's UTC day 1 November is partly 31 October in New York: both may have data.
-        assert periods_with_data(conn, "America/New_York") == ["2026-11", "2026-10"]
+        # 02:00 UTC on 1 November is 22:00 on 31 October in New York: October's, not November's.
+        assert periods_with_data(conn, "America/New_York") == ["2026-10"]
         assert periods_with_data(conn, "Asia/Tokyo") == ["2026-11"]
+        # 02:00-03:00 UTC is 07:30-08:30 on 1 November in Kolkata (a half-hour offset).
+        assert periods_with_data(conn, "Asia/Kolkata") == ["2026-11"]
     insert_rows(ledger_engine, [ledger_row(occurred_at=at(15))])
     with ledger_engine.connect() as conn:
         assert periods_with_data(conn, "UTC") == ["2026-11", "2026-10"]

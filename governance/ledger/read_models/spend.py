@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from governance.domain.attribution import Entry, budget_spend
 from governance.domain.periods import Period, local_day
-from governance.ledger.tables import rollup_daily
+from governance.ledger.tables import rollup_daily, rollup_hourly
 
 NO_TEAM: Final = "(none)"  # as the alerts' drivers name a row without a team
 DIMENSIONS: Final = ("tier", "category", "model", "team", "provider")
@@ -59,13 +59,14 @@ def spend_frame(conn: Connection, period: Period, as_of: datetime) -> pd.DataFra
 
 
 def periods_with_data(conn: Connection, timezone: str) -> list[str]:
-    """The labels of the periods (in ``timezone``) that the daily rollup has spend in, newest
-    first. A UTC day may straddle two local months: it counts for both."""
-    days = conn.execute(select(rollup_daily.c.day).where(rollup_daily.c.rows > 0).distinct())
+    """The labels of the periods (in ``timezone``) that the hourly rollup has rows in, newest
+    first. Hours, not days: a UTC day straddles two local months wherever the zone is not UTC.
+    An hour that still straddles two (a zone at a half-hour offset) counts for both."""
+    hours = conn.execute(select(rollup_hourly.c.hour).where(rollup_hourly.c.rows > 0).distinct())
     labels: set[str] = set()
-    for (day,) in days:
-        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        for instant in (start, start + timedelta(days=1, microseconds=-1)):
+    for (hour,) in hours:
+        start = hour.astimezone(UTC)
+        for instant in (start, start + timedelta(hours=1, microseconds=-1)):
             labels.add(_label(local_day(instant, timezone)))
     return sorted(labels, reverse=True)
 
