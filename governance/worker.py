@@ -183,6 +183,8 @@ class Worker:
             self._retry_soon(name)
         except GovernanceError as exc:  # expected failures: one line, retried next run
             error = str(exc)
+            if getattr(exc.__cause__, "connection_invalidated", False):  # writes refused
+                self._retry_soon(name)
         except Exception as exc:  # a bug or an untranslated error: never let it stop the daemon
             error, crashed = f"{type(exc).__name__}: {exc}", True
             log.exception("job %s failed: %s", name, error, extra={"job": name})

@@ -27,6 +27,7 @@ from governance.api.readings import MetricsReading, Snapshot, read_health, read_
 from governance.bootstrap import Governance
 from governance.exceptions import GovernanceError, UsageError
 from governance.jobstate import JobRegistry
+from governance.ledger.engine import write_state
 from governance.reports import status_document
 from governance.secrets import read_secret
 
@@ -61,7 +62,11 @@ class ApiApp:
         self.guard = guard
         self._health = Snapshot(lambda: read_health(governance.engine), ttl=2.0)
         self._metrics = Snapshot(lambda: read_metrics(governance), ttl=5.0)
-        collectors: list[Collector] = [metrics.LedgerCollector(self._metrics_reading)]
+        self.writes = write_state(governance.engine)
+        collectors: list[Collector] = [
+            metrics.LedgerCollector(self._metrics_reading),
+            metrics.WriteCollector(self.writes),
+        ]
         if jobs is not None:
             collectors.append(metrics.JobCollector(jobs))
         self._registry = metrics.registry_of(*collectors)
@@ -133,7 +138,13 @@ class ApiApp:
     def healthz(self, _environ: Environ) -> Response:
         reading, problem = self._health.get()
         code, document = health.health_document(
-            self.governance.config, self.cache, reading, problem, self.governance.clock(), self.jobs
+            self.governance.config,
+            self.cache,
+            reading,
+            problem,
+            self.governance.clock(),
+            self.jobs,
+            self.writes,
         )
         return json_response(code, document)
 

@@ -11,6 +11,7 @@ from governance.api.readings import HealthReading, SourceActivity
 from governance.config import Config
 from governance.jobstate import JobRegistry
 from governance.jsonout import rfc3339
+from governance.ledger.engine import WriteState
 
 # A source is stale when it has produced no data for this many of its intervals.
 STALE_INTERVALS = 3
@@ -39,10 +40,12 @@ def health_document(
     reading_error: str | None,
     now: datetime,
     jobs: JobRegistry | None = None,
+    writes: WriteState | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """The HTTP status (200 ok, 503 degraded) and the body of ``/healthz``.
 
-    Degraded when the database does not answer, or a source is stale. While the database is
+    Degraded when the database does not answer, or refused this process's last write (its
+    reason shown; ok again once a write succeeds), or a source is stale. While the database is
     down the last reading is shown. A daemon (``governance run``) adds its ``role`` and its
     ``jobs``; a job's failure alone does not degrade: it is retried at its next run, and one
     that keeps failing shows as a stale source or an unreachable database.
@@ -53,10 +56,12 @@ def health_document(
     last_ingest = reading.last_ingest if reading is not None else None
     last_evaluation = reading.last_evaluation if reading is not None else None
     published = cache.current
-    ok = database_ok and not stale
+    refused = writes.refused if writes is not None and database_ok else None
+    ok = database_ok and refused is None and not stale
+    database = "ok" if database_ok else "unreachable"
     document: dict[str, Any] = {
         "status": "ok" if ok else "degraded",
-        "database": "ok" if database_ok else "unreachable",
+        "database": "refusing writes" if refused is not None else database,
         "last_ingest": None if last_ingest is None else rfc3339(last_ingest),
         "last_evaluation": None if last_evaluation is None else rfc3339(last_evaluation),
         "directives_version": None if published is None else published.version,
@@ -65,6 +70,8 @@ def health_document(
     error = reading_error or cache.last_error
     if not database_ok and error:
         document["error"] = error
+    elif refused is not None and writes is not None and writes.since is not None:
+        document["error"] = f"writes refused since {rfc3339(writes.since)}: {refused}"
     if jobs is not None:
         document["role"] = jobs.role
         document["jobs"] = jobs.to_json()

@@ -16,6 +16,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from governance.api.readings import MetricsReading
 from governance.jobstate import JobRegistry
+from governance.ledger.engine import WriteState
 
 # The classic text format: every Prometheus version and scraper reads it.
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
@@ -80,6 +81,22 @@ class LedgerCollector:
         for source, finished in sorted(reading.runs.items()):
             lag.add_metric([source], max((reading.at - finished).total_seconds(), 0.0))
         yield lag
+
+
+class WriteCollector:
+    """Whether the database took this process's last write: it can answer reads (up) and
+    still refuse writes (a read-only file or session, a full disk)."""
+
+    def __init__(self, writes: WriteState) -> None:
+        self._writes = writes
+
+    def collect(self) -> Iterator[Metric]:
+        writable = GaugeMetricFamily(
+            "governance_database_writable",
+            "0 when the database refused this process's last write, else 1.",
+        )
+        writable.add_metric([], 0.0 if self._writes.refused else 1.0)
+        yield writable
 
 
 class JobCollector:

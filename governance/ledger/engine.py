@@ -1,12 +1,17 @@
-"""Engines for the ledger: SQLite (the embedded default) or PostgreSQL (psycopg 3)."""
+"""Engines for the ledger: SQLite (the embedded default) or PostgreSQL (psycopg 3), and what
+each knows of the database refusing writes."""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Engine, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 
 from governance.exceptions import UsageError
@@ -70,5 +75,70 @@ def make_engine(url: str, *, create_dirs: bool = False) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(parsed, pool_pre_ping=True, connect_args=dict(PG_KEEPALIVES))
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=dict(PG_KEEPALIVES))
+    write_state(engine)
+    return engine
+
+
+# Errors by which a database refuses writes while it may still answer reads. SQLite opens a
+# file it may not write read-only, and that connection stays so for good; a PostgreSQL session
+# that began read-only (a failover to a standby, default_transaction_read_only) likewise.
+_SQLITE_REFUSALS = ("SQLITE_READONLY", "SQLITE_FULL", "SQLITE_IOERR")
+_PG_REFUSALS = {
+    "25006": "read-only",  # read_only_sql_transaction
+    "53100": "disk full",
+    "58030": "I/O error",
+    "42501": "no privilege",  # insufficient_privilege: a REVOKE
+}
+_WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def write_refusal(error: BaseException | None) -> str | None:
+    """The database's reason, in words, when ``error`` (a driver's) refuses a write."""
+    name = getattr(error, "sqlite_errorname", None)  # sqlite3, Python 3.11+
+    refused = isinstance(name, str) and name.startswith(_SQLITE_REFUSALS)
+    refused = refused or getattr(error, "sqlstate", None) in _PG_REFUSALS  # psycopg 3
+    if not refused:
+        return None
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+@dataclass
+class WriteState:
+    """How this process's last write to the ledger went: None while the database takes writes
+    (or none was tried), else its refusal and when."""
+
+    refused: str | None = None
+    since: datetime | None = None
+
+    def on_error(self, context: ExceptionContext) -> None:
+        reason = write_refusal(context.original_exception)
+        if reason is None:
+            return
+        if self.refused is None:
+            self.since = datetime.now(UTC)
+        self.refused = reason
+        # Treated as a lost connection: this one and the pool's others are discarded, so the
+        # connections opened while writes were refused do not keep failing once they are not.
+        context.is_disconnect = True
+
+    def on_execute(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.refused is not None and statement.lstrip()[:6].upper() in _WRITES:
+            self.refused = self.since = None
+
+
+_STATES: WeakKeyDictionary[Engine, WriteState] = WeakKeyDictionary()
+_STATES_LOCK = threading.Lock()
+
+
+def write_state(engine: Engine) -> WriteState:
+    """The ``WriteState`` of ``engine``, watched from its first call (``make_engine`` makes it)."""
+    with _STATES_LOCK:
+        state = _STATES.get(engine)
+        if state is None:
+            state = _STATES[engine] = WriteState()
+            event.listen(engine, "handle_error", state.on_error)
+            event.listen(engine, "after_cursor_execute", state.on_execute)
+    return state
