@@ -305,6 +305,9 @@ def load_config(path: Path) -> Config:
     return parse_config(text, source=source, base_dir=path.parent)
 
 
+NESTED_TOO_DEEP = "nested too deeply (arrays or tables hundreds of levels deep)"
+
+
 def parse_config(text: str, source: str = "<string>", base_dir: Path | None = None) -> Config:
     """Validate the TOML ``text``; relative SQLite paths resolve against ``base_dir`` if given.
 
@@ -315,8 +318,12 @@ def parse_config(text: str, source: str = "<string>", base_dir: Path | None = No
     except tomllib.TOMLDecodeError as exc:
         # The message ends "(at line L, column C)".
         raise ConfigError(source, [Problem("", f"not valid TOML: {exc}")]) from exc
+    except RecursionError as exc:  # tomllib recurses per level: arrays nested ~500 deep
+        raise ConfigError(source, [Problem("", f"not valid TOML: {NESTED_TOO_DEEP}")]) from exc
     try:
         return Config.model_validate(document, context={"base_dir": base_dir})
+    except RecursionError as exc:
+        raise ConfigError(source, [Problem("", NESTED_TOO_DEEP)]) from exc
     except ValidationError as exc:
         problems = problems_from(exc, Config)
         # The cross-section checks ran inside validation only if every section was well formed;

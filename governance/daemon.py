@@ -4,7 +4,8 @@ leader, the scheduler, in one process, supervised by the main thread.
 Signal handlers only note the signal; the main thread, woken through ``set_wakeup_fd``, acts:
 - SIGTERM, SIGINT: no new job runs, the runs under way finish, HTTP stops, exit 0;
 - SIGHUP: the config file is read again; a valid one replaces the running config (jobs whose
-  timing changed are rescheduled), an invalid one is refused with each problem logged.
+  timing changed are rescheduled), an invalid one is refused with each problem logged, and one
+  that cannot be read for any other reason is refused in one line: the running config stays.
 Every few seconds it also tries the scheduler lock (a standby) or checks it (the leader).
 Each of these is one log line; "serving on URL" and "role leader|standby" are what a test or
 a supervisor waits for.
@@ -155,6 +156,15 @@ class Daemon:
                 "config reload refused: %d problem(s) in %s; the running config is kept",
                 len(exc.problems),
                 exc.source,
+            )
+            return
+        except Exception as exc:  # anything else (a bug, a library's error): keep running
+            reason = str(exc).splitlines()[0] if str(exc) else ""
+            log.error(
+                "config reload refused: %s: %s; the running config is kept",
+                type(exc).__name__,
+                reason or "no message",
+                extra={"config": str(app.config_path)},
             )
             return
         old = app.config
