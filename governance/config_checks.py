@@ -8,12 +8,15 @@ reports the shape, these report the conflicts, and the user sees both in one go.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from governance.config_errors import format_path
 from governance.config_values import DEFAULT_THRESHOLDS, DEFAULT_TIERS, to_share
 from governance.exceptions import Problem
+
+TIER_ORDER = ("economy", "standard", "premium")  # cheapest first
+MAX_PRICE = Decimal(10_000)  # per million tokens: the dearest real models are near 600
 
 
 def cross_section_problems(data: Mapping[str, Any]) -> list[Problem]:
@@ -25,6 +28,7 @@ def cross_section_problems(data: Mapping[str, Any]) -> list[Problem]:
         problems += _rule_problems(data, categories)
         problems += _channel_problems(data, categories)
     problems += _duplicate_sources(data)
+    problems += _price_problems(data)
     return problems
 
 
@@ -71,7 +75,45 @@ def _downgrade_problems(data: Mapping[str, Any], categories: dict[str, Any]) -> 
                 if tier_names is not None and isinstance(tier, str) and tier not in tier_names:
                     message = f"unknown tier '{tier}' (tiers: {', '.join(tier_names)})"
                     problems.append(Problem(format_path((*loc, end)), message))
+            problems += _direction_problems(step, loc)
     return problems
+
+
+def _direction_problems(step: dict[str, Any], loc: tuple[str | int, ...]) -> list[Problem]:
+    """A downgrade goes down the tier order; tiers outside it (custom ones) are not ranked."""
+    source, target = step.get("from"), step.get("to")
+    if source not in TIER_ORDER or target not in TIER_ORDER:
+        return []
+    if TIER_ORDER.index(target) <= TIER_ORDER.index(source):  # the same: reported in config
+        return []
+    order = " > ".join(reversed(TIER_ORDER))
+    message = f"'{target}' is above '{source}': a downgrade goes to a lower tier ({order})"
+    return [Problem(format_path((*loc, "to")), message)]
+
+
+def _price_problems(data: Mapping[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    for model, price in _table(data.get("prices")).items():
+        for key in ("input", "output", "cache_read", "cache_write"):
+            value = _decimal(_table(price).get(key))
+            if value is not None and value > MAX_PRICE:
+                message = (
+                    f"{format(value, 'f') if value < 10**15 else value} per million tokens is over"
+                    f" {MAX_PRICE:,}, beyond any real model's price (a misplaced decimal point?)"
+                )
+                problems.append(Problem(format_path(("prices", model, key)), message))
+    return problems
+
+
+def _decimal(value: object) -> Decimal | None:
+    """The number ``value`` says (None when it is not one: reported where it is)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def _rule_problems(data: Mapping[str, Any], categories: dict[str, Any]) -> list[Problem]:
