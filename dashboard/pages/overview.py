@@ -306,10 +306,13 @@ def burn_chart(overview: Overview, c: CategoryView, colour: str) -> go.Figure:
         {"x": days, "y": cumulative, "mode": "lines+markers", "line": {"color": colour, "width": 3},
          "marker": {"size": 4}, "name": "spent", "hovertemplate": hover},
     ]  # fmt: skip
+    if overview.ended:  # nothing left to forecast: the pace and what was spent
+        traces = [traces[0], traces[-1]]
     heights = {level: allocation * level / 100 for level in overview.thresholds if allocation}
     shapes = [
         {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y,
-         "line": {"color": theme.LEVEL_COLOURS.get(level, theme.OVER), "dash": "dot", "width": 1}}
+         "line": {"color": theme.level_colour(level, overview.thresholds), "dash": "dot",
+                  "width": 1}}
         for level, y in heights.items()
     ]  # fmt: skip
     labels = [

@@ -183,6 +183,8 @@ def test_on_the_first_a_notice_links_to_the_last_full_period(page: Any, day_one:
     batch = page.locator('[data-category="batch"]')
     assert batch.locator('[data-field="state"]').inner_text() == "over allocation"
     assert "Downgraded in this period:" in batch.inner_text()
+    plotted = page.evaluate("document.querySelector('#burn-batch .js-plotly-plot').data")
+    assert [t["name"] for t in plotted] == ["even pace", "spent"]  # nothing left to forecast
     assert WAIT not in page.locator("#page").inner_text()
     open_page(page, day_one.url + "/?period=2026-11", "overview-day1-last-month")
 
