@@ -241,7 +241,10 @@ def put(record: dict[str, Any], path: Path_, value: Any) -> dict[str, Any]:
     target: Any = changed
     for key in path[:-1]:
         target = target[int(key)] if isinstance(target, list) else target[key]
-    target[path[-1]] = value
+    if isinstance(target, list):
+        target[int(path[-1])] = value
+    else:
+        target[path[-1]] = value
     return changed
 
 
