@@ -90,7 +90,7 @@ def _begun(choice: PeriodChoice, overview: Overview) -> html.Div | None:
     if overview.period.label != choice.current.label or not choice.begun_only:
         return None
     period = overview.period
-    day = min(math.floor(choice.elapsed_days) + 1, period.days)
+    day = min(math.floor(choice.current.elapsed_days(choice.now)) + 1, period.days)
     text: list[Any] = [
         f"{components.month(period.label)} has only begun (day {day} of {period.days}): its "
         "spend and forecasts rest on little data"

@@ -55,8 +55,9 @@ def list_document(app: Governance, limit: int = 200) -> JSON:
     with translate_db_errors(app.engine), app.engine.connect() as conn:
         found = views.rows(conn, limit)
         problems = views.delivery_problems(conn)
+    configured = app.config.alerts.slack is not None
     return {
-        "configured": app.config.alerts.slack is not None,
+        "configured": configured,
         "items": [
             {
                 "id": row.id,
@@ -68,7 +69,10 @@ def list_document(app: Governance, limit: int = 200) -> JSON:
                 "status": row.status,
                 "attempts": row.attempts,
                 "last_attempt": rfc3339(row.last_attempt_at) if row.last_attempt_at else None,
-                "next_attempt": rfc3339(row.next_attempt_at) if row.status == "pending" else None,
+                # With no channel a pending alert waits for one, not for a time.
+                "next_attempt": rfc3339(row.next_attempt_at)
+                if row.status == "pending" and configured
+                else None,
                 "sent": rfc3339(row.sent_at) if row.sent_at else None,
                 "sent_to": row.sent_to,
                 "last_error": row.last_error,

@@ -83,3 +83,7 @@ def test_without_slack_alerts_wait(tmp_path: Path) -> None:
     assert json.loads(out)["configured"] is False and json.loads(out)["pending"] == 1
     code, out, _ = _run(config, "list")
     assert out.startswith("no [alerts.slack] in the config: alerts stay pending\n")
+    code, out, _ = _run(config, "list", "--json")
+    [waiting] = json.loads(out)["items"]
+    assert waiting["status"] == "pending" and waiting["next_attempt"] is None  # waits for a channel
+    assert json.loads(_run(config, "send", "--json")[1])["next_attempt"] is None

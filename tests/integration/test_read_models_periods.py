@@ -11,11 +11,11 @@ from decimal import Decimal
 from sqlalchemy import event
 
 from governance.bootstrap import Governance
-from governance.domain.periods import period_for_label
+from governance.domain.periods import BEGUN_DAYS, period_for_label
 from governance.domain.thresholds import FORECAST_MIN_DAYS
 from governance.evaluate import run_evaluation
 from governance.ledger.read_models.overview import read_overview
-from governance.ledger.read_models.periods import NEW_PERIOD_DAYS, read_period_choice
+from governance.ledger.read_models.periods import read_period_choice
 from tests.factories import insert_rows, ledger_row
 from tests.integration.conftest import AppFactory
 
@@ -32,11 +32,11 @@ def test_the_periods_offered_are_those_with_spend_and_the_current_one(
     event.listen(app.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     with app.engine.connect() as conn:
         early = read_period_choice(conn, zone, december.start + timedelta(days=1, hours=12))
-        later = read_period_choice(conn, zone, december.start + timedelta(days=NEW_PERIOD_DAYS))
+        later = read_period_choice(conn, zone, december.start + timedelta(days=BEGUN_DAYS))
     assert not any(" ledger" in s for s in statements)  # the rollups only, never a ledger scan
     assert early.labels == ["2026-12", "2026-10"] and early.current.label == "2026-12"
     assert early.last_full == "2026-10"  # the newest ended period with spend, November has none
-    assert early.begun_only and early.elapsed_days == 1.5
+    assert early.begun_only and early.current.elapsed_days(early.now) == 1.5
     assert not later.begun_only and later.last_full == "2026-10"
 
 

@@ -6,28 +6,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
 
 from sqlalchemy.engine import Connection
 
 from governance.domain.periods import Period, period_containing
 from governance.ledger.read_models.spend import periods_with_data
 
-# As `governance demo`: under this many elapsed days it writes the previous month whole too.
-NEW_PERIOD_DAYS: Final = 7
-
 
 @dataclass(frozen=True)
 class PeriodChoice:
     current: Period
     labels: list[str]  # newest first: the periods with spend, and the current one
-    elapsed_days: float  # of the current period
+    now: datetime
     last_full: str | None  # the newest period with spend that has ended
 
     @property
     def begun_only(self) -> bool:
-        """Fewer than ``NEW_PERIOD_DAYS`` days of the current period have passed."""
-        return self.elapsed_days < NEW_PERIOD_DAYS
+        """The current period has only begun (as `governance demo` and `status` judge it)."""
+        return self.current.only_begun(self.now)
 
 
 def read_period_choice(conn: Connection, timezone: str, now: datetime) -> PeriodChoice:
@@ -37,4 +33,4 @@ def read_period_choice(conn: Connection, timezone: str, now: datetime) -> Period
     # Labels are YYYY-MM, so their order as text is their order in time.
     labels = sorted({*with_data, current.label}, reverse=True)
     ended = [label for label in with_data if label < current.label]
-    return PeriodChoice(current, labels, current.elapsed_days(now), max(ended, default=None))
+    return PeriodChoice(current, labels, now, max(ended, default=None))
