@@ -24,6 +24,8 @@ from governance.exceptions import UsageError
 from governance.ingest.runner import DEFAULT_BATCH, Ingestor
 from governance.ledger.engine import make_engine
 from governance.pricing import Pricer
+from governance.secrets import named_secrets
+from governance.sources.redact import Redactor
 
 
 def utc_now() -> datetime:
@@ -72,7 +74,8 @@ class Governance:
         )
 
     def ingestor(self, batch_size: int = DEFAULT_BATCH) -> Ingestor:
-        return Ingestor(self.engine, self.ledger_rules(), self.clock, batch_size)
+        redactor = Redactor(named_secrets(self.config, self.environ))
+        return Ingestor(self.engine, self.ledger_rules(), self.clock, batch_size, redactor)
 
     def source(self, name: str) -> SourceConfig:
         """The configured source called ``name``."""

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from governance.secrets import named_secrets, redact
-from governance.sources.redact import REDACTED, redact_text
+from governance.secrets import named_secrets
+from governance.sources.redact import Redactor
 
 if TYPE_CHECKING:
     from governance.config import Config
@@ -36,9 +36,6 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "taskName",
 }
 _BARE = re.compile(r"[^\s\"=\\]+")
-_URL_PASSWORD = re.compile(r"(\w://[^:/@\s]+:)[^@\s]+@")
-# A secret this short would hide ordinary words; none of the secrets we read is that short.
-MIN_SECRET_LENGTH = 4
 # Chatty third-party loggers: their routine INFO lines say nothing an operator needs.
 QUIET = ("alembic", "apscheduler", "urllib3", "slack_sdk", "uvicorn.error")
 
@@ -53,11 +50,10 @@ class RedactSecrets(logging.Filter):
 
     def update(self, secrets: Iterable[str]) -> None:
         """Hide these values from now on (a config reload names new ones)."""
-        self._secrets = frozenset(s for s in secrets if len(s) >= MIN_SECRET_LENGTH)
+        self._redactor = Redactor(secrets)  # the quarantine's redaction, the same one
 
     def clean(self, text: str) -> str:
-        text = redact(text, self._secrets)
-        return _URL_PASSWORD.sub(rf"\1{REDACTED}@", redact_text(text))
+        return self._redactor.text(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self.clean(record.getMessage())

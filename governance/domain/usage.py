@@ -109,12 +109,10 @@ def hash_api_key(api_key: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _shown(text: str | None) -> str | None:
+def _shown(text: str) -> str:
     """A team, project or tag as the ledger keeps it: one shaped like a credential (a key
     pasted as a label) only as its hash, as API keys are."""
-    if text is None or not looks_like_credential(text):
-        return text
-    return hash_api_key(text)
+    return hash_api_key(text) if looks_like_credential(text) else text
 
 
 def check(record: UsageRecord, now: datetime | None = None) -> None:
@@ -221,7 +219,8 @@ def to_ledger_row(
         if basis != "priced":
             raise
         raise BadRecord(f"{exc}, as priced for {model!r} from its tokens") from None
-    team, project = _shown(record.team), _shown(record.project)
+    team = None if record.team is None else _shown(record.team)
+    project = None if record.project is None else _shown(record.project)
     tags = tuple(_shown(tag) for tag in record.tags)
     attribution = Attribution(
         model=model, tags=tags, team=team, project=project, api_key=record.api_key

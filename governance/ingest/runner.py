@@ -33,6 +33,9 @@ from governance.sources.formats import detect_file
 from governance.sources.redact import SHAPES, Redactor
 
 DEFAULT_BATCH = 5000
+# Input bytes per batch at most (beyond one record): records held for the quarantine keep their
+# text, so 5,000 lines of megabytes each must not wait in memory for one write.
+BATCH_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -137,6 +140,7 @@ class Ingestor:
         counts = Counts()
         batch = _Batch(self.rules, fmt.layer, self.clock())
         last: Decoded | None = None
+        begun = 0  # where the batch's input began: a batch of long records is written sooner
         for item in items:
             last = item
             if isinstance(item, Item):
@@ -144,9 +148,10 @@ class Ingestor:
                     batch.admit(result)
             else:
                 batch.rejected.append(Rejected(item.location, item.reason, item.raw))
-            if batch.size >= self.batch_size:
+            if batch.size >= self.batch_size or item.end - begun >= BATCH_BYTES:
                 counts += batch.write(writer, Cursor(stream, position(item)), self.clock())
                 batch = _Batch(self.rules, fmt.layer, self.clock())
+                begun = item.end
         counts += batch.write(writer, Cursor(stream, position(last)), self.clock())
         return counts
 

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 import msgspec
 
 from governance.domain.usage import BadRecord, UsageRecord
+from governance.exceptions import UsageError
+from governance.sources.lines import DEFAULT_MAX_RECORD_BYTES
 from governance.sources.redact import redact_value
 from governance.sources.registry import Layer
 
@@ -59,7 +61,21 @@ class ReadContext:
     @classmethod
     def of(cls, source: SourceSettings) -> ReadContext:
         """The context a ``[[sources]]`` entry (its ``mapping`` and ``options``) gives."""
-        return cls(source.mapping, source.options)
+        context = cls(source.mapping, source.options)
+        context.max_record_bytes  # noqa: B018 - a bad cap is the config's error, said at once
+        return context
+
+    @property
+    def max_record_bytes(self) -> int:
+        """``options.max_record_bytes``: a line, row or document longer than this is held in
+        the quarantine as its excerpt and hash, never read whole (default 8 MiB)."""
+        cap = self.options.get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES)
+        if isinstance(cap, bool) or not isinstance(cap, int) or not 1024 <= cap <= 2**31:
+            raise UsageError(
+                f"options.max_record_bytes is {cap!r}; it must be a whole number of bytes "
+                "from 1024 to 2147483648"
+            )
+        return cap
 
 
 @dataclass(frozen=True)

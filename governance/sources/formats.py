@@ -10,6 +10,7 @@ from typing import Any
 from governance.exceptions import UsageError
 from governance.sources.base import Format, ParseResult, ReadContext, Rejected, parse_safely
 from governance.sources.containers import Item, Kind, container_kind, read_items
+from governance.sources.lines import DEFAULT_MAX_RECORD_BYTES
 from governance.sources.registry import FORMAT_NAMES
 
 _MODULES = {name: f"governance.sources.{name.replace('-', '_')}" for name in FORMAT_NAMES}
@@ -33,10 +34,11 @@ def detect(value: Any) -> Format | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def detect_file(path: Path) -> tuple[Format, Kind]:
+def detect_file(path: Path, cap: int = DEFAULT_MAX_RECORD_BYTES) -> tuple[Format, Kind]:
     """The format of a file, from its first item; UsageError when it cannot be told."""
-    kind = container_kind(path)
-    first = next((item for item in read_items(path, kind) if isinstance(item, Item)), None)
+    kind = container_kind(path, cap)
+    items = read_items(path, kind, cap=cap, settled=True)
+    first = next((item for item in items if isinstance(item, Item)), None)
     fmt = None if first is None else detect(first.value)
     if fmt is None:
         raise UsageError(f"cannot tell the format of {path}; name it with --format")
