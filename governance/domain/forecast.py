@@ -1,40 +1,34 @@
-"""Period-end spend forecast: weekday/weekend rates with a shrunk trend, and the run-rate baseline.
+"""Period-end spend forecast: the period's own level and trend, history's shape and noise.
 
-The model works on log daily spend: a weekday level, a weekend offset and a growth per day, fitted
-to the complete days after winsorising them around a robust first fit, then projected over the
-rest of the period. Floats inside; amounts come out as Decimal on the nano grid. Constants were
-calibrated on ``bench/forecast.py``.
+The weekend offset and the day noise are habits of a category: they are read from the period
+and the 42 days before it. The level and the growth per day are the period's own, fitted to its
+days; the history's level counts only as far as the period agrees with it (a posterior weight:
+a month at a level of its own keeps its own). Floats inside; amounts come out as Decimal on the
+nano grid. Constants (``Tuning``) were fitted by ``bench/forecast.py --fit`` on seeds that its
+report never uses.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
-from typing import Final, NamedTuple
+from typing import Final
 
+from governance.domain.forecast_fit import Tuning, agreement, fit_level, log_level_at, project
+from governance.domain.forecast_fit import shape as weekly_shape
+from governance.domain.forecast_sparse import sparse_rest
 from governance.domain.money import from_nanos, to_nanos
 
 _CONTEXT: Final = Context(prec=60, rounding=ROUND_HALF_EVEN)
 _Z90: Final = 1.2815515655446004  # 90th percentile of the standard normal: 80% two-sided
-HISTORY_DAYS: Final = 42  # days (history included) the model reads: six weeks of rhythm and trend
-_HALF_LIFE: Final = 7.0  # days; the level follows recent days, a week ago counts half
-_MIN_DAYS: Final = 3  # fewer active complete days than this: run-rate
-_MIN_ACTIVE_SHARE: Final = 0.6  # sparser series than this have no meaningful log level
+HISTORY_DAYS: Final = 42  # days before the period the model reads: six weeks of habits
+TUNING: Final = Tuning()
+_MIN_DAYS: Final = 3  # fewer complete days of the period than this: run-rate
+_MIN_HISTORY_DAYS: Final = 7  # active days before the period needed to compare with it
 _FLOOR_SHARE: Final = 0.02  # a zero or negative day counts as 2% of the median positive day
-_CLIP: Final = 2.5  # winsorise log residuals at this many robust standard deviations
-_MAD_TO_SD: Final = 1.4826
-_MAX_TREND: Final = 0.05  # growth per day is clamped to +-5%
-_TREND_PRIOR_SD: Final = 0.01  # growth is shrunk towards 0 by its standard error against this
-_WEEKEND_PRIOR_SD: Final = 0.7  # the weekend log offset is shrunk towards 0 likewise
-_SIGMA_PRIOR: Final = 0.2  # one pseudo-day of typical log noise: three days never look exact
-# Interval: log sd of the rest of the period = _SCALE * sqrt(sum of the variances below).
-_SCALE: Final = 1.45
-_MODEL_SD: Final = 0.13  # what the model cannot see coming: quiet weeks, spikes, a new trend
-_CORRELATION: Final = 2.0  # day noise comes in runs, so its variance counts double
-_FALLBACK_SD: Final = 0.5  # run-rate on one or two days is a guess; its interval says so
 _MAX_SD: Final = 3.0
 _MIN_ELAPSED: Final = 1 / 24  # scaling up the first minutes of a day would be noise x 1000
 
@@ -46,15 +40,8 @@ class Forecast:
     expected: Decimal
     low: Decimal  # 10th percentile
     high: Decimal  # 90th percentile
-    method: str  # "weekday-trend", or "run-rate" when there is too little data for the model
-
-
-class _Fit(NamedTuple):
-    trend: float  # log growth per day
-    offset: float  # weekend minus weekday log level
-    sigma: float  # residual sd of log daily spend
-    trend_factor: float  # variance of trend / sigma^2 (inf when it cannot be estimated)
-    offset_factor: float  # variance of offset / sigma^2
+    method: str  # "weekday-trend"; "sparse-rate" for a few days a week; "run-rate": too early
+    history_weight: float = 0.0  # how far the days before the period set the level (0..1)
 
 
 def run_rate(spend: Decimal, elapsed_days: float, period_days: int) -> Decimal:
@@ -65,39 +52,13 @@ def run_rate(spend: Decimal, elapsed_days: float, period_days: int) -> Decimal:
     return from_nanos(to_nanos(scaled))
 
 
-def _shrink(estimate: float, variance: float, prior_sd: float) -> tuple[float, float]:
-    """Posterior mean and variance of a normal estimate under a N(0, prior_sd^2) prior."""
-    prior = prior_sd * prior_sd
-    if math.isinf(variance):
-        return 0.0, prior
-    return estimate * prior / (prior + variance), prior * variance / (prior + variance)
-
-
-def _result(so_far: Decimal, rest: float, sd: float, method: str) -> Forecast:
+def _result(so_far: Decimal, rest: float, sd: float, method: str, weight: float = 0.0) -> Forecast:
     spread = math.exp(_Z90 * min(sd, _MAX_SD))
 
     def total(extra: float) -> Decimal:
         return from_nanos(to_nanos(_CONTEXT.add(so_far, Decimal(extra))))
 
-    return Forecast(total(rest), total(rest / spread), total(rest * spread), method)
-
-
-def _fit(logs: dict[int, float], weekend: Callable[[int], bool]) -> _Fit:
-    """Least squares of log spend on day index with separate weekday and weekend intercepts."""
-    groups = [g for g in ([i for i in logs if weekend(i) == k] for k in (False, True)) if g]
-    means = [(statistics.fmean(g), statistics.fmean(logs[i] for i in g)) for g in groups]
-    pairs = [(i - mx, logs[i] - my) for g, (mx, my) in zip(groups, means, strict=True) for i in g]
-    sxx = sum(x * x for x, _ in pairs)
-    trend = sum(x * y for x, y in pairs) / sxx if sxx > 0 else 0.0
-    rss = sum((y - trend * x) ** 2 for x, y in pairs)
-    dof = max(len(logs) - len(groups) - 1, 0)
-    sigma = math.sqrt((rss + _SIGMA_PRIOR**2) / (dof + 1))
-    if len(groups) < 2:
-        return _Fit(trend, 0.0, sigma, 1 / sxx if sxx > 0 else math.inf, math.inf)
-    # Both intercepts taken at the same day, so the offset does not absorb the trend.
-    offset = means[1][1] - means[0][1] - trend * (means[1][0] - means[0][0])
-    factor = 1 / len(groups[0]) + 1 / len(groups[1])
-    return _Fit(trend, offset, sigma, 1 / sxx if sxx > 0 else math.inf, factor)
+    return Forecast(total(rest), total(rest / spread), total(rest * spread), method, weight)
 
 
 def forecast_period_end(
@@ -106,6 +67,7 @@ def forecast_period_end(
     first_weekday: int,
     period_days: int,
     history: Sequence[Decimal] = (),
+    tuning: Tuning = TUNING,
 ) -> Forecast:
     """Forecast the period's total spend from its daily spend so far.
 
@@ -127,9 +89,10 @@ def forecast_period_end(
         raise ValueError("daily spend must be finite")
     so_far = sum(daily, Decimal(0))
     values = [float(x) for x in (*past, *daily)]
+    begin = len(past)  # index of the period's day 1
 
     def weekend(i: int) -> bool:
-        return (first_weekday + i - len(past)) % 7 >= 5
+        return (first_weekday + i - begin) % 7 >= 5
 
     rest_today = 1.0 - today_fraction
     complete = len(values) - (1 if rest_today > 0 else 0)
@@ -140,70 +103,48 @@ def forecast_period_end(
     if not positive or not future:
         return _result(so_far, 0.0, 0.0, "run-rate")
     start = positive[0]  # leading empty days: the category had not started yet
-    days = list(range(max(start, complete - HISTORY_DAYS), complete))
-    active = [i for i in days if values[i] > 0]
-    if len(active) < _MIN_DAYS or len(active) < _MIN_ACTIVE_SHARE * len(days):
-        elapsed = max(len(values) - start - rest_today, _MIN_ELAPSED)
-        rate = max(0.0, sum(values[start:]) / elapsed)
-        return _result(so_far, rate * sum(share for _, share in future), _FALLBACK_SD, "run-rate")
-
-    floor = _FLOOR_SHARE * statistics.median(values[i] for i in active)
-    logs = {i: math.log(max(values[i], floor)) for i in days}
-    last = days[-1]
-    # A robust first fit (Theil-Sen over pairs of the same kind of day, class medians) sets the
-    # winsorising bounds, so a spike, a zero day or a quiet week cannot drag least squares far.
-    slopes = [
-        (logs[j] - logs[i]) / (j - i)
-        for n, i in enumerate(days)
-        for j in days[n + 1 :]
-        if weekend(i) == weekend(j)
-    ]
-    slope = statistics.median(slopes) if slopes else 0.0
-    centres = {
-        kind: statistics.median([logs[i] - slope * (i - last) for i in days if weekend(i) == kind])
-        for kind in {weekend(i) for i in days}
-    }
-    fitted = {i: centres[weekend(i)] + slope * (i - last) for i in days}
-    mad = _MAD_TO_SD * statistics.median(abs(logs[i] - fitted[i]) for i in days)
-    cap = _CLIP * mad * math.sqrt(len(days) / max(len(days) - 3, 1))  # small-sample MAD is low
-    clipped = {i: min(fitted[i] + cap, max(fitted[i] - cap, logs[i])) for i in days}
-
-    fit = _fit(clipped, weekend)
-    # Growth read off a week or two of noisy days is mostly noise: shrink it by its precision.
-    trend, trend_var = _shrink(fit.trend, fit.sigma**2 * fit.trend_factor, _TREND_PRIOR_SD)
-    trend = max(-_MAX_TREND, min(_MAX_TREND, trend))
-    offset, offset_var = _shrink(fit.offset, fit.sigma**2 * fit.offset_factor, _WEEKEND_PRIOR_SD)
-
-    # Weekday level at the last complete day: recency-weighted mean of the winsorised day rates,
-    # taken in linear terms so the forecast is of expected spend rather than of its median.
-    weights = {i: 0.5 ** ((last - i) / _HALF_LIFE) for i in days}
-    total_weight = sum(weights.values())
-    level = (
-        sum(
-            w * math.exp(clipped[i] - trend * (i - last) - offset * weekend(i))
-            for i, w in weights.items()
+    own_days = list(range(max(start, begin), complete))
+    active = [i for i in own_days if values[i] > 0]
+    window = range(start, complete)
+    if len(own_days) >= _MIN_DAYS and active and len(active) < tuning.dense_share * len(own_days):
+        rates = {i: max(values[i], 0.0) for i in window}
+        rest, variance, weight = sparse_rest(rates, begin, future, weekend, tuning)
+        sd = tuning.sparse_scale * _sd(variance, tuning)
+        return _result(so_far, rest, sd, "sparse-rate", weight)
+    if len(active) < _MIN_DAYS:  # the period's own run-rate, since the category started
+        first = max(start, begin)
+        elapsed = max(len(values) - first - rest_today, _MIN_ELAPSED)
+        rate = max(0.0, sum(values[first:]) / elapsed)
+        return _result(
+            so_far, rate * sum(share for _, share in future), tuning.fallback_sd, "run-rate"
         )
-        / total_weight
-    )
-    rates = [(i, s * level * math.exp(trend * (i - last) + offset * weekend(i))) for i, s in future]
-    rest = sum(r for _, r in rates)
-    if not rest > 0:  # only if the level underflowed: nothing measurable to come
-        return _result(so_far, 0.0, 0.0, "weekday-trend")
-    shares = [(i, r / rest) for i, r in rates]
-    # Log variance of the rest: day noise, then errors of the level, growth and weekend offset.
-    noise = math.expm1(min(fit.sigma**2, 10.0)) * sum(s * s for _, s in shares)
-    level_var = fit.sigma**2 * sum(w * w for w in weights.values()) / total_weight**2
-    fitted_at = sum(w * i for i, w in weights.items()) / total_weight
-    projected_at = sum(i * s for i, s in shares)
-    weekend_gap = (
-        sum(s for i, s in shares if weekend(i))
-        - sum(w for i, w in weights.items() if weekend(i)) / total_weight
-    )
-    variance = (
-        _CORRELATION * noise
-        + level_var
-        + trend_var * (projected_at - fitted_at) ** 2
-        + offset_var * weekend_gap**2
-        + _MODEL_SD**2
-    )
-    return _result(so_far, rest, _SCALE * math.sqrt(variance), "weekday-trend")
+    floor = _FLOOR_SHARE * statistics.median(values[i] for i in window if values[i] > 0)
+    logs = {i: math.log(max(values[i], floor)) for i in window}
+    form = weekly_shape(logs, weekend, tuning.weekend_prior_sd)
+    own = fit_level({i: logs[i] for i in own_days}, weekend, form, tuning)
+    rest, variance = project(own, form, future, weekend)
+    weight = 0.0
+    before = [i for i in window if i < begin]
+    if sum(values[i] > 0 for i in before) >= max(
+        _MIN_HISTORY_DAYS, tuning.dense_share * len(before)
+    ):
+        # Does the period continue its history? Compare the two levels where the period's is
+        # best known, the history's carried there by its own trend.
+        past_fit = fit_level({i: logs[i] for i in before}, weekend, form, tuning)
+        own_mean, own_var = log_level_at(own, own.fitted_at)
+        past_mean, past_var = log_level_at(past_fit, own.fitted_at)
+        weight = agreement(own_mean - past_mean, own_var + past_var, tuning)
+        pooled = fit_level(logs, weekend, form, tuning)
+        pooled_rest, pooled_var = project(pooled, form, future, weekend)
+        if rest > 0 and pooled_rest > 0:
+            gap = math.log(pooled_rest / rest)
+            variance = (
+                weight * pooled_var + (1 - weight) * variance + weight * (1 - weight) * gap**2
+            )
+        rest = weight * pooled_rest + (1 - weight) * rest
+    return _result(so_far, rest, _sd(variance, tuning), "weekday-trend", weight)
+
+
+def _sd(variance: float, tuning: Tuning) -> float:
+    """Log sd of the rest of the period: the fits' variance plus what no fit sees, scaled."""
+    return tuning.scale * math.sqrt(variance + tuning.model_sd**2)

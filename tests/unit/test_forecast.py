@@ -82,11 +82,13 @@ def test_weekend_offset_follows_the_calendar(first_weekday: int) -> None:
 
 
 def test_growth_is_followed() -> None:
+    # A clear growth is kept, a little shrunk: most runs of days that look like growth are not.
     series = amounts(*(100 * 1.03**i for i in range(30)))
     truth = sum(series, Decimal(0))
     forecast = forecast_period_end(series[:21], 1.0, MONDAY, 30)
-    assert abs(forecast.expected - truth) / truth < Decimal("0.01")
-    assert run_rate(sum(series[:21], Decimal(0)), 21, 30) / truth < Decimal("0.9")
+    baseline = run_rate(sum(series[:21], Decimal(0)), 21, 30)
+    assert baseline / truth < Decimal("0.9")
+    assert abs(forecast.expected - truth) < abs(baseline - truth) / 2
 
 
 def test_growth_is_read_from_history_early_in_the_period() -> None:
@@ -95,15 +97,17 @@ def test_growth_is_read_from_history_early_in_the_period() -> None:
     truth = sum(period, Decimal(0))
     with_history = forecast_period_end(period[:7], 1.0, MONDAY, 30, history)
     alone = forecast_period_end(period[:7], 1.0, MONDAY, 30)
-    assert abs(with_history.expected - truth) / truth < Decimal("0.02")
-    assert abs(alone.expected - truth) > 3 * abs(with_history.expected - truth)
+    assert with_history.history_weight > 0.5
+    assert abs(with_history.expected - truth) / truth < Decimal("0.06")
+    assert abs(alone.expected - truth) > 2 * abs(with_history.expected - truth)
 
 
 def test_decline_is_followed() -> None:
     series = amounts(*(100 * 0.97**i for i in range(30)))
     truth = sum(series, Decimal(0))
     forecast = forecast_period_end(series[:21], 1.0, MONDAY, 30)
-    assert abs(forecast.expected - truth) / truth < Decimal("0.01")
+    baseline = run_rate(sum(series[:21], Decimal(0)), 21, 30)
+    assert abs(forecast.expected - truth) < abs(baseline - truth) / 2
 
 
 # Robustness
@@ -127,10 +131,11 @@ def test_a_quiet_week_is_not_projected_forward() -> None:
     assert abs(rest(forecast, daily) - Decimal(900)) < Decimal(50)
 
 
-def test_zero_spend_day_is_not_the_level() -> None:
+def test_zero_spend_day_counts_at_its_share_only() -> None:
+    # One day in thirteen without spend: the rest runs at about 12/13 of the level (1569).
     daily = amounts(*[100.0] * 6, 0.0, *[100.0] * 6)
     forecast = forecast_period_end(daily, 1.0, MONDAY, 30)
-    assert abs(rest(forecast, daily) - Decimal(1700)) < Decimal(100)
+    assert Decimal(1500) < rest(forecast, daily) < Decimal(1700)
 
 
 def test_category_starting_mid_month_is_rated_from_its_start() -> None:
@@ -156,16 +161,60 @@ def test_credits_never_pull_the_forecast_below_spend_so_far() -> None:
     daily = amounts(100, 100, -500, 100, 100, 100, 100, 100)
     forecast = forecast_period_end(daily, 1.0, MONDAY, 30)
     assert_ordered(forecast, Decimal(200))
-    assert abs(rest(forecast, daily) - Decimal(2200)) < Decimal(200)
+    assert Decimal(1800) < rest(forecast, daily) < Decimal(2300)  # a credit day spends nothing
     only_credits = forecast_period_end(amounts(-5, -5, -5), 1.0, MONDAY, 30)
     assert only_credits.expected == only_credits.low == only_credits.high == Decimal(-15)
 
 
-def test_sparse_spend_falls_back_to_run_rate() -> None:
+def test_sparse_spend_is_projected_at_its_mean_rate_since_it_started() -> None:
     daily = amounts(0, 0, 100, 0, 0, 0, 50, 0)
     forecast = forecast_period_end(daily, 1.0, MONDAY, 30)
-    assert forecast.method == "run-rate"
-    assert forecast.expected == Decimal(700)
+    assert forecast.method == "sparse-rate"
+    assert abs(forecast.expected - Decimal(700)) < Decimal("0.001")  # 25 a day from day 3
+    assert_ordered(forecast, Decimal(150))
+
+
+def test_sparse_history_that_agrees_steadies_the_rate() -> None:
+    rng = random.Random(3)
+    series = amounts(*(rng.choice((0.0, 0.0, 150.0, 250.0)) for _ in range(42 + 30)))
+    history, period = series[:42], series[42:]
+    with_history = forecast_period_end(period[:7], 1.0, MONDAY, 30, history)
+    assert with_history.method == "sparse-rate" and with_history.history_weight > 0.5
+    alone = forecast_period_end(period[:7], 1.0, MONDAY, 30)
+    assert with_history.high / with_history.low < alone.high / alone.low
+
+
+# History: shape and noise from it, the level only where the period agrees
+
+
+@pytest.mark.parametrize("ratio", [0.5, 2.0, 2.5])
+def test_history_at_another_level_does_not_set_the_level(ratio: float) -> None:
+    history = noisy_weekly(42, 1)
+    period = amounts(*(float(x) * ratio for x in noisy_weekly(42 + 10, 1)[42:]))
+    forecast = forecast_period_end(period, 1.0, MONDAY, 30, history)
+    alone = forecast_period_end(period, 1.0, MONDAY, 30)
+    assert forecast.history_weight < 0.01
+    assert abs(forecast.expected - alone.expected) / alone.expected < Decimal("0.03")
+
+
+def test_history_that_agrees_sets_the_level() -> None:
+    series = noisy_weekly(42 + 30, 0)
+    history, period = series[:42], series[42:]
+    forecast = forecast_period_end(period[:7], 1.0, MONDAY, 30, history)
+    assert forecast.history_weight > 0.9
+    level = sum(weekly(30, 100, 40), Decimal(0))  # of the process the noise is around
+    assert abs(forecast.expected - level) / level < Decimal("0.02")
+
+
+def test_weekend_shape_comes_from_history_even_at_a_new_level() -> None:
+    # Three weekdays of the period at twice the history's level: the level is the period's,
+    # weekends at 40% of weekdays come from the history (the period has seen none).
+    history = weekly(42, 100, 40)
+    period = weekly(3, 200, 80)
+    forecast = forecast_period_end(period, 1.0, MONDAY, 28, history)
+    truth = sum(weekly(28, 200, 80), Decimal(0))
+    assert forecast.history_weight < 0.01
+    assert abs(forecast.expected - truth) / truth < Decimal("0.01")
 
 
 # Partial days and edges
@@ -247,4 +296,5 @@ def test_interval_invariants(
         assert amount.is_finite()
         assert amount.as_tuple().exponent == -9
     assert_ordered(forecast, sum(daily, Decimal(0)))
-    assert forecast.method in ("weekday-trend", "run-rate")
+    assert forecast.method in ("weekday-trend", "sparse-rate", "run-rate")
+    assert 0 <= forecast.history_weight <= 1
