@@ -60,6 +60,8 @@ def category_states(
             projected.expected,
             projected.low,
             projected.high,
+            projected.method,
+            projected.history_weight,
         )
     return states
 
@@ -87,6 +89,8 @@ def evaluate(config: Config, conn: Connection, as_of: datetime, now: datetime) -
             "forecast": money_str(s.forecast),
             "forecast_low": money_str(s.forecast_low or s.forecast),
             "forecast_high": money_str(s.forecast_high or s.forecast),
+            "forecast_method": s.forecast_method,
+            "forecast_history_weight": round(s.history_weight, 4),
         }
         for name, s in states.items()
     }

@@ -24,6 +24,8 @@ class CategoryState:
     forecast: Decimal
     forecast_low: Decimal | None = None
     forecast_high: Decimal | None = None
+    forecast_method: str = ""  # how the forecast was made (``Forecast.method``)
+    history_weight: float = 0.0  # how far the days before the period set its level
 
     def value(self, basis: Basis) -> Decimal:
         return self.spend if basis == "actual" else self.forecast
