@@ -26,9 +26,11 @@ from governance.api import Server, freeze_start_up
 from governance.api.app import ApiApp
 from governance.bootstrap import Governance, http_app
 from governance.config import load_config
-from governance.exceptions import ConfigError, UsageError
+from governance.exceptions import ConfigError, GovernanceError, UsageError
 from governance.jobstate import JobRegistry, Role
 from governance.leader import Leadership, leadership_for
+from governance.ledger.errors import translate_db_errors
+from governance.ledger.run_leases import mark_interrupted
 from governance.logs import RedactSecrets
 from governance.secrets import named_secrets
 from governance.worker import Worker
@@ -122,6 +124,7 @@ class Daemon:
         """Take the scheduler lock if free; give the scheduler up if the lock is lost."""
         if self.worker is None:
             if self.leadership.acquire():
+                self._mark_interrupted()
                 self.worker = Worker(self.app, self.jobs, self.schedule)
                 self.worker.start()
                 self._announce("leader", "holds the scheduler lock")
@@ -131,6 +134,19 @@ class Daemon:
         elif not self.leadership.held():
             self._step_down("lost the scheduler lock")
             self._announce("standby", "lost the scheduler lock")
+
+    def _mark_interrupted(self) -> None:
+        """Runs left ``running`` by a process that is gone are ``interrupted`` (never one a
+        live process is doing); the leader does it, once it holds the lock."""
+        try:
+            with translate_db_errors(self.app.engine):
+                ids = mark_interrupted(self.app.engine, self.app.clock())
+        except GovernanceError as exc:
+            log.warning("could not mark interrupted runs: %s", exc)
+            return
+        if ids:
+            shown = ", ".join(str(run_id) for run_id in ids)
+            log.info("marked %d ingest run(s) interrupted", len(ids), extra={"runs": shown})
 
     def _step_down(self, reason: str) -> None:
         worker, self.worker = self.worker, None

@@ -22,6 +22,7 @@ from governance.domain.limits import MONEY_MAX, storable
 from governance.ingest.bulk import bulk_insert
 from governance.ledger.errors import refusal_reason, refused_values, translate_db_errors
 from governance.ledger.rollups import RollupDelta
+from governance.ledger.run_leases import begin_run, end_run
 from governance.ledger.tables import ingest_runs, ledger, quarantine, source_cursors
 from governance.sources.base import Rejected, raw_text
 from governance.sources.redact import SHAPES, Redactor
@@ -328,8 +329,9 @@ class BatchWriter:
 
 
 def start_run(engine: Engine, source: str, now: datetime) -> int:
-    """A new ``ingest_runs`` row, status running; its id."""
-    with translate_db_errors(engine), engine.begin() as conn:
+    """A new ``ingest_runs`` row, status running, its lease held until ``finish_run``; its id."""
+
+    def insert_run(conn: Connection) -> int:
         result = conn.execute(
             insert(ingest_runs).values(
                 source=source,
@@ -346,16 +348,24 @@ def start_run(engine: Engine, source: str, now: datetime) -> int:
         assert key is not None
         return int(key[0])
 
+    with translate_db_errors(engine):
+        return begin_run(engine, insert_run)
+
 
 def finish_run(engine: Engine, run_id: int, now: datetime, status: str, error: str | None) -> None:
-    with translate_db_errors(engine), engine.begin() as conn:
-        conn.execute(
-            update(ingest_runs)
-            .where(ingest_runs.c.id == run_id)
-            .values(
-                finished_at=now, status=status, error=None if error is None else storable(error)
+    try:
+        with translate_db_errors(engine), engine.begin() as conn:
+            conn.execute(
+                update(ingest_runs)
+                .where(ingest_runs.c.id == run_id)
+                .values(
+                    finished_at=now,
+                    status=status,
+                    error=None if error is None else storable(error),
+                )
             )
-        )
+    finally:
+        end_run(run_id)
 
 
 def load_cursor(engine: Engine, source: str, stream: str) -> dict[str, Any] | None:

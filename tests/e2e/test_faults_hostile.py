@@ -9,16 +9,19 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import Engine
 
-from governance.config import starter_config_text
+from governance.config import parse_config, starter_config_text
+from governance.ingest.writer import finish_run, start_run
 from governance.ledger import migrate
 from governance.ledger.engine import make_engine
-from governance.ledger.tables import ledger
+from governance.ledger.read_models.sources import read_sources
+from governance.ledger.tables import ingest_runs, ledger
 from tests.e2e.daemon import RunProcess
 from tests.e2e.test_run import write_log
 
@@ -167,3 +170,43 @@ def test_a_reload_that_cannot_be_read_keeps_the_running_config(tmp_path: Path) -
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "nested too deeply" in done.stderr and len(done.stderr.splitlines()) <= 2
+
+
+def _statuses(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(ingest_runs.c.source, ingest_runs.c.status))
+        return {source: status for source, status in rows}
+
+
+def test_runs_a_killed_process_left_running_are_marked_interrupted(
+    ledger_engine: Engine, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    with ledger_engine.begin() as conn:  # as a process killed mid-run leaves it: no lease
+        conn.execute(
+            insert(ingest_runs).values(
+                source="killed", started_at=now - timedelta(hours=1), status="running",
+                read=3, added=3, duplicates=0, quarantined=0, cost=0,
+            )
+        )  # fmt: skip
+    postgres = ledger_engine.dialect.name == "postgresql"
+    live = start_run(ledger_engine, "by-hand", now) if postgres else None  # a live `ingest`
+    config = config_for(tmp_path)
+    environ = {
+        "GOVERNANCE_CONFIG": str(config),
+        "GOVERNANCE_DATABASE_URL": ledger_engine.url.render_as_string(hide_password=False),
+    }
+    with RunProcess(tmp_path / "run.log", environ) as run:
+        run.wait_for(r'event="marked 1 ingest run\(s\) interrupted"')
+        run.wait_for(r"role=leader")
+        statuses = run.until(lambda: (s := _statuses(ledger_engine)).get("gw") == "ok" and s)
+        assert statuses["killed"] == "interrupted"
+        if live is not None:
+            assert statuses["by-hand"] == "running"  # another live process is doing it
+            finish_run(ledger_engine, live, datetime.now(UTC), "ok", None)
+        run.send(signal.SIGTERM)
+        assert run.wait() == 0
+    with ledger_engine.connect() as conn:  # what the Data page shows
+        rows = {row.name: row for row in read_sources(conn, parse_config(config.read_text()), now)}
+    assert rows["killed"].last_status == "interrupted"
+    assert _statuses(ledger_engine).get("by-hand", "ok") == "ok"
