@@ -30,7 +30,7 @@ class Tuning:
     trend_sd: float = 0.003  # growth per day, when there is growth: its prior sd
     trend_chance: float = 0.2  # prior chance that a stretch of days has growth at all
     dense_share: float = 0.95  # a period with fewer days of spend than this is read as sparse
-    weekend_prior_sd: float = 0.7  # the weekend log offset is shrunk towards 0 likewise
+    weekend_prior_sd: float = 0.7  # prior sd the weekend log offset is shrunk with (not refitted)
     continue_prior: float = 0.7  # chance, before the period's days are seen, that it continues
     jump_sd: float = 0.3  # log sd of a level of its own, when the period does not continue
     scale: float = 1.2  # interval: log sd of the rest = scale * sqrt(variances + model_sd^2)
