@@ -6,7 +6,19 @@ export UV_PYTHON_DOWNLOADS := never
 # The environment may forbid writing .pyc files at run time; compiled at install, start-up is 3x faster.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: run test lint clean
+# The date-sensitive tests (the daemon, evaluation, alerts, the demo, the dashboard, the CLI)
+# run again with the clock at awkward moments: a month's first half hour, the 31st, 28 February,
+# Europe/Berlin's DST change day with the budget in Berlin, and the last minute of a year.
+CLOCK_MOMENTS := 2027-01-01T00:30:00Z 2027-01-31T12:00:00Z 2027-02-28T23:30:00Z \
+	2027-03-28T01:30:00Z@Europe/Berlin 2027-12-31T23:59:00Z
+CLOCK_TESTS := tests/test_clock.py tests/e2e/test_run.py tests/e2e/test_alerts_demo.py \
+	tests/e2e/test_dashboard_overview.py tests/e2e/test_faults_kill.py tests/e2e/test_serve.py \
+	tests/integration/test_demo.py tests/integration/test_demo_directives.py \
+	tests/integration/test_evaluate.py tests/integration/test_alerts.py \
+	tests/integration/test_alerts_cli.py tests/integration/test_worker.py \
+	tests/integration/test_cli.py tests/integration/test_pull_cli.py
+
+.PHONY: run test clock lint clean
 
 $(UV):
 	python3 -m venv .uv
@@ -29,6 +41,16 @@ test: $(UV)
 	$(RUN) ruff format --check .
 	$(RUN) mypy
 	$(RUN) pytest
+	$(MAKE) --no-print-directory clock
+
+## The date-sensitive tests at each of CLOCK_MOMENTS (MOMENT@ZONE: the budget in ZONE too).
+clock: $(UV)
+	@for at in $(CLOCK_MOMENTS); do \
+	  moment=$${at%@*}; zone=$${at#*@}; [ "$$zone" = "$$at" ] && zone=; \
+	  echo "== the clock at $$moment$${zone:+ (budget in $$zone)}"; \
+	  $(RUN) pytest -q -p no:cacheprovider --at $$moment $${zone:+--budget-timezone $$zone} \
+	    $(CLOCK_TESTS) || exit 1; \
+	done
 
 clean:
 	rm -rf .uv .venv .pytest_cache .mypy_cache .ruff_cache
