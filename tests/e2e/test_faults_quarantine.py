@@ -73,3 +73,58 @@ def test_malformed_files_are_quarantined_and_the_daemon_goes_on(
     assert reasons["b-bad.jsonl:7"].startswith("not JSON: nested too deeply")
     assert reasons["b-binary.jsonl:1"].startswith("not CSV: ")
     assert reasons["b-bad.jsonl:6"] == "negative cost -1 on a usage record"
+
+
+def _poisoned(prefix: str) -> bytes:
+    """A log whose good rows sit among records that once stopped a source for good: a cost and
+    a token count past what the ledger holds, a lone surrogate, Go's zero time, a long first
+    line (a prompt kept in the log), a NUL, and a line cut short at the end of the file."""
+    good = gateway_lines(prefix, 4, team="search").splitlines()
+    row = json.loads(good[0])
+
+    def bad(**fields: object) -> str:
+        return json.dumps({**row, **fields})
+
+    lines = [
+        bad(request_id=f"{prefix}-long", messages="x" * 100_000),  # a good row, 100 KB long
+        good[0],
+        bad(request_id=f"{prefix}-huge", spend=1e10),
+        good[1],
+        bad(request_id=f"{prefix}-tokens", prompt_tokens=2**64),
+        bad(request_id=f"{prefix}-half-emoji", metadata={"user_api_key_team_alias": "\ud83d"}),
+        good[2],
+        bad(request_id=f"{prefix}-year-1", startTime="0001-01-01T00:00:00"),
+        bad(request_id=f"{prefix}-nul", model="gpt-4o\u0000"),
+        good[3],
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_poisoned_file_between_good_ones_never_stops_the_source(
+    ledger_engine: Engine, tmp_path: Path
+) -> None:
+    watch = tmp_path / "logs"
+    watch.mkdir()
+    (watch / "a.jsonl").write_text(gateway_lines("a", 3, team="search"))
+    config = tmp_path / "governance.toml"
+    with SlackApi().running() as slack:
+        config.write_text(daemon_config(slack, watch))
+        env = environ(config, url_of(ledger_engine), slack)
+        with RunProcess(tmp_path / "run.log", env) as run:
+            run.wait_for(r'event="ingested gw: 3 read, 3 added"')
+            (watch / "b-poisoned.jsonl").write_bytes(_poisoned("b"))
+            run.until(lambda: count(ledger_engine, quarantine) == 5)
+            (watch / "c.jsonl").write_text(gateway_lines("c", 2, team="search"))
+            run.wait_for(r'event="ingested gw: 2 read, 2 added"')
+            job = run.health()["jobs"]["ingest:gw"]
+            assert (job["failures"], job["last_outcome"]) == (0, "ok")
+            held = json.loads(governance(env, "quarantine", "list", "--json"))["items"]
+            stop(run)
+    assert "Traceback" not in run.output()
+    good = ["a-0", "a-1", "a-2", "b-0", "b-1", "b-2", "b-3", "b-long", "c-0", "c-1"]
+    assert ledger_keys(ledger_engine) == sorted(good)
+    assert sorted(item["location"].removeprefix(f"{watch}/") for item in held) == [
+        "b-poisoned.jsonl:3", "b-poisoned.jsonl:5", "b-poisoned.jsonl:6", "b-poisoned.jsonl:8",
+        "b-poisoned.jsonl:9",
+    ]  # fmt: skip
+    assert all(item["reason"] for item in held)
