@@ -196,7 +196,9 @@ def test_a_glob_over_symlink_loops_fifos_and_devices_ends(
     (tree / "zero.jsonl").symlink_to("/dev/zero")
     app = make_app()
     found: list[dict[str, Any]] = []
-    worker = threading.Thread(target=lambda: found.append(_document(app, [f"{tree}/**/*.jsonl"])))
+    worker = threading.Thread(
+        target=lambda: found.append(_document(app, [f"{tree}/**/*.jsonl"])), daemon=True
+    )
     worker.start()
     worker.join(60)
     assert not worker.is_alive(), "the glob never ended"
