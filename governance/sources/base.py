@@ -7,10 +7,8 @@ It never raises for bad input: ``parse_safely`` turns any error into a ``Rejecte
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Protocol
 
 import msgspec
@@ -18,7 +16,7 @@ import msgspec
 from governance.domain.usage import BadRecord, UsageRecord
 from governance.exceptions import UsageError
 from governance.sources.lines import DEFAULT_MAX_RECORD_BYTES
-from governance.sources.redact import redact_value
+from governance.sources.redact import redact_record
 from governance.sources.registry import Layer
 
 
@@ -96,15 +94,7 @@ def raw_text(value: Any) -> str:
     """The record as text for the quarantine, secrets removed."""
     if isinstance(value, msgspec.Struct):
         value = msgspec.to_builtins(value)
-    if isinstance(value, str):
-        return str(redact_value(value))
-    return json.dumps(redact_value(value), default=_json_default, ensure_ascii=False)
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, Decimal):
-        return str(value)
-    return repr(value)
+    return redact_record(value)
 
 
 def reject(location: str, reason: str, value: Any) -> Rejected:

@@ -9,8 +9,10 @@ quarantined record can still be parsed on ``quarantine retry``).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, Final
 
 from governance.domain.credentials import CREDENTIAL, is_secret_name
@@ -25,7 +27,7 @@ _URL_PASSWORD = re.compile(r"(\w://[^:/@\s]*:)[^@\s]+@")
 # has its quoted value replaced, so JSON stays JSON. Names start after a non-name character and
 # are at most 100 long: a long run of letters must not be tried at every offset (quadratic).
 _PAIR = re.compile(
-    r"""(?<![\w.\-"'])(?P<q>["']?)(?P<name>[A-Za-z_][\w.\-]{0,99})(?P=q)[ \t]*[:=][ \t]*"""
+    r"""(?<![\w.\-])(?P<q>["']?)(?P<name>[A-Za-z_][\w.\-]{0,99})(?P=q)[ \t]*[:=][ \t]*"""
     r"""(?P<value>"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s,;&"'}\]\x00]+)"""
 )
 # Header lines whose whole value is the secret (a cookie holds several pairs).
@@ -46,27 +48,34 @@ class Redactor:
         return _PAIR.sub(_hide_pair, text)
 
     def value(self, value: Any) -> Any:
-        """A copy of a decoded record with secrets hidden, in keys and values alike."""
+        """A copy of a decoded record whose secret-named keys' strings are hidden, its shape
+        kept; ``record`` then hides the rest in its text, keys and values alike, in one pass."""
         if isinstance(value, dict):
-            out: dict[Any, Any] = {}
-            for key, item in value.items():
-                name = self.text(key) if isinstance(key, str) else key
-                if name in out:  # two keys hidden alike: both kept
-                    name = f"{name}#{len(out)}"
-                secret = isinstance(key, str) and is_secret_name(key)
-                out[name] = _hidden(item) if secret else self.value(item)
-            return out
+            return {
+                key: _hidden(item)
+                if isinstance(key, str) and is_secret_name(key)
+                else self.value(item)
+                for key, item in value.items()
+            }
         if isinstance(value, list):
             return [self.value(item) for item in value]
+        return value
+
+    def record(self, value: Any) -> str:
+        """A decoded record as JSON text for the quarantine, every secret hidden."""
         if isinstance(value, str):
             return self.text(value)
-        return value
+        return self.text(json.dumps(self.value(value), default=_json_default, ensure_ascii=False))
+
+
+def _json_default(value: object) -> object:
+    return str(value) if isinstance(value, Decimal) else repr(value)
 
 
 def _hide_pair(match: re.Match[str]) -> str:
-    if not is_secret_name(match["name"]):
-        return match[0]
     value = match["value"]
+    if not is_secret_name(match["name"]):  # its value may hold pairs: "note": "password=..."
+        return match[0][: match.start("value") - match.start()] + _PAIR.sub(_hide_pair, value)
     quoted = value[:1] in ('"', "'")
     if match["q"] and not quoted:
         return match[0]  # a JSON number, null or boolean: not a secret, and JSON must stay JSON
@@ -92,5 +101,19 @@ def redact_text(text: str) -> str:
     return SHAPES.text(text)
 
 
+def redact_record(value: Any) -> str:
+    return SHAPES.record(value)
+
+
 def redact_value(value: Any) -> Any:
-    return SHAPES.value(value)
+    """A copy of a decoded record with every secret hidden, keys and values alike, as a value
+    (``redact_record`` is the faster form, as text)."""
+    return _leaves(SHAPES.value(value))
+
+
+def _leaves(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {redact_text(k) if isinstance(k, str) else k: _leaves(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_leaves(item) for item in value]
+    return redact_text(value) if isinstance(value, str) else value

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from governance.domain.credentials import is_secret_name, looks_like_credential
-from governance.sources.redact import Redactor, redact_value
+from governance.sources.redact import Redactor, redact_record
 
 SECRETS = Redactor({"plain-named-secret-1"})
 BASE64 = "dXNlcjpwYXNzd29yZC1zZWNyZXQ="
@@ -54,11 +54,13 @@ def test_records_lose_secrets_in_keys_and_values_and_keep_their_shape() -> None:
         "sk-ant-api03-abcdefghijkl": 1,  # a key pasted as a dictionary key
         "url": "https://u:p4ss@host/x",
     }
-    out = redact_value(record)
+    text = redact_record(record)
+    out = json.loads(text)
     assert out["completion_tokens"] == "5" and out["request_id"] == "r1"
     assert out["metadata"] == {"headers": {"authorization": ["***"], "cookie": "***"}}
     assert "***" in out and out["url"] == "https://u:***@host/x"
-    assert "sk-ant" not in json.dumps(out)
+    assert "sk-ant" not in text
+    assert "password=***" in redact_record({"note": "db password=hunter2"})  # pairs in values
 
 
 def test_names_and_shapes() -> None:
