@@ -19,9 +19,9 @@ from tests.integration.alerting import SLACK, FakeClock, evaluate, send
 from tests.standins.slack_api import SlackApi
 
 EXPECTED = [
-    (date(2026, 10, 8), "#data-eng", "batch is forecast to reach 70% of its allocation"),
-    (date(2026, 10, 16), "#data-eng", "batch is forecast to reach 90% of its allocation"),
-    (date(2026, 10, 17), "#data-eng", "batch is forecast to reach 100% of its allocation"),
+    # The backfill starts on day 13; by the 16th the forecast passes 90% and 100% at once.
+    (date(2026, 10, 13), "#data-eng", "batch is forecast to reach 70% of its allocation"),
+    (date(2026, 10, 16), "#data-eng", "batch is forecast to reach 100% of its allocation"),
     (date(2026, 10, 20), "#data-eng", "batch has reached 70% of its allocation"),
     (date(2026, 10, 22), "#data-eng", "batch has reached 90% of its allocation"),
     (date(2026, 10, 23), "#data-eng", "batch has reached 100% of its allocation"),
@@ -71,7 +71,8 @@ def test_the_demo_month_posts_its_story(tmp_path: Path) -> None:
         assert "batch: $2,118.46 of $1,250.00 (169.5%) over" in summary
         with engine.connect() as conn:
             recorded = conn.execute(select(crossings.c.level, crossings.c.basis)).all()
-        assert len(recorded) == 6  # each crossing in one message: one level at a time here
+        assert len(recorded) == 6  # 90% and 100% forecast were crossed in one message
+        assert "Crossed: 100% forecast, 90% forecast" in posted[1][2]
 
         assert _month(app, slack) == []  # the month again, as after a restart: nothing new
     engine.dispose()
