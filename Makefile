@@ -12,8 +12,7 @@ export UV_COMPILE_BYTECODE := 1
 CLOCK_MOMENTS := 2027-01-01T00:30:00Z 2027-01-31T12:00:00Z 2027-02-28T23:30:00Z \
 	2027-03-28T01:30:00Z@Europe/Berlin 2027-12-31T23:59:00Z
 CLOCK_TESTS := tests/test_clock.py tests/e2e/test_run.py tests/e2e/test_alerts_demo.py \
-	tests/e2e/test_dashboard_overview.py tests/e2e/test_dashboard_periods.py \
-	tests/e2e/test_faults_kill.py tests/e2e/test_serve.py \
+	tests/e2e/test_dashboard_periods.py tests/e2e/test_serve.py \
 	tests/integration/test_demo.py tests/integration/test_demo_directives.py \
 	tests/integration/test_evaluate.py tests/integration/test_alerts.py \
 	tests/integration/test_alerts_cli.py tests/integration/test_worker.py \
@@ -46,12 +45,7 @@ test: $(UV)
 
 ## The date-sensitive tests at each of CLOCK_MOMENTS (MOMENT@ZONE: the budget in ZONE too).
 clock: $(UV)
-	@for at in $(CLOCK_MOMENTS); do \
-	  moment=$${at%@*}; zone=$${at#*@}; [ "$$zone" = "$$at" ] && zone=; \
-	  echo "== the clock at $$moment$${zone:+ (budget in $$zone)}"; \
-	  $(RUN) pytest -q -p no:cacheprovider --at $$moment $${zone:+--budget-timezone $$zone} \
-	    $(CLOCK_TESTS) || exit 1; \
-	done
+	PYTEST_RUNNER="$(RUN)" bash tests/clock_runs.sh "$(CLOCK_MOMENTS)" $(CLOCK_TESTS)
 
 clean:
 	rm -rf .uv .venv .pytest_cache .mypy_cache .ruff_cache
