@@ -29,8 +29,9 @@ sys.path.insert(0, str(ROOT))  # run as a script: the repository's packages, tes
 
 from bench.evaluate import AS_OF, fill  # noqa: E402
 from governance.api import Server, freeze_start_up  # noqa: E402
-from governance.bootstrap import Governance, http_app  # noqa: E402
+from governance.bootstrap import http_app  # noqa: E402
 from governance.config import parse_config, starter_config_text  # noqa: E402
+from governance.context import Governance  # noqa: E402
 from governance.evaluate import run_evaluation  # noqa: E402
 from governance.ledger.engine import make_engine  # noqa: E402
 from tests.e2e.browser import CHROMIUM, FLAGS, VIEWPORT  # noqa: E402

@@ -37,9 +37,9 @@ from urllib.parse import urlsplit
 
 from governance.api import Server, freeze_start_up, make_wsgi_app
 from governance.api.http import Response
-from governance.bootstrap import Governance
 from governance.client import DirectivesClient
 from governance.config import Config, parse_config, starter_config_text
+from governance.context import Governance
 from governance.evaluate import run_evaluation
 from governance.ledger import migrate
 from governance.ledger.engine import make_engine

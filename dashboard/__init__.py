@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from dash import Dash
 
-    from governance.bootstrap import Governance
+    from governance.context import Governance
 
 
 def make_dashboard(governance: Governance) -> Dash:

@@ -18,7 +18,7 @@ from dash import Dash, Input, Output, dcc, html
 from dashboard import theme
 from dashboard.context import PageContext
 from dashboard.pages import bill, data, directives, economics, overview, spend
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.exceptions import GovernanceError
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from dashboard import theme
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.domain.periods import Period
 
 

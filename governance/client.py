@@ -1,10 +1,13 @@
 """A client for routers: polls ``GET /directives`` and says which model to call instead.
 
-Standard library only, so that a router imports it without spend-governance's dependencies::
+Standard library only (with ``governance.domain``, which is too), so that a router imports it
+without spend-governance's dependencies::
 
     client = DirectivesClient("http://governance:8050", token=os.environ["GOVERNANCE_TOKEN"])
     client.start()                                   # polls every poll_seconds in a thread
     model = client.route("batch", "openai/gpt-4o")   # "openai/gpt-4o-mini" under a downgrade
+    category = client.category_of(team="data-eng")   # "batch": as the ledger will decide
+    choice = client.choose(category, "gpt-4o", task="classification")  # model, tier, reasons
 
 Routers fail open (DESIGN section 7): when the server cannot be reached, the last directives
 stay in force until each one's ``expires_at``; after that, nothing is rerouted.
@@ -20,7 +23,9 @@ import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, NamedTuple
+
+from governance.domain.routing import Policy
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,14 @@ def _utc_now() -> datetime:
 
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class Choice(NamedTuple):
+    """The model ``choose()`` picked, its tier, and why, in words."""
+
+    model: str
+    tier: str
+    reasons: tuple[str, ...]
 
 
 class DirectivesClient:
@@ -52,6 +65,7 @@ class DirectivesClient:
         self.clock = clock
         self.last_error: str | None = None
         self._document: dict[str, Any] | None = None
+        self._policy = Policy({})
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -83,9 +97,16 @@ class DirectivesClient:
             return self._failed(f"HTTP {exc.code} from {self.url}")
         except (OSError, ValueError) as exc:  # unreachable, timed out, or not JSON
             return self._failed(f"{type(exc).__name__}: {exc}")
-        self._document = document  # one reference swapped: readers see old or new, whole
+        self.load(document)
         self.last_error = None
         return bool(document["version"] != current)
+
+    def load(self, document: dict[str, Any]) -> None:
+        """Hold ``document`` (a ``/directives`` body) as if polled: a copy a router saved."""
+        policy = Policy(document.get("policy") or {})
+        # Swapped one by one, the document last: a reader may pair the new policy with the old
+        # directives for an instant, never a half-read policy.
+        self._policy, self._document = policy, document
 
     def _failed(self, reason: str) -> bool:
         if reason != self.last_error:
@@ -136,6 +157,54 @@ class DirectivesClient:
         if current == name:
             return model
         return f"{prefix}/{current}" if prefix else current
+
+    def category_of(
+        self,
+        team: str | None = None,
+        tags: object = (),
+        api_key: str | None = None,
+        project: str | None = None,
+        model: str | None = None,
+    ) -> str:
+        """The category the ledger will give this request: the published ``[[rules]]``
+        (``uncategorised`` before the first poll). ``tags`` as a list, or a dict of labels."""
+        return self._policy.category_of(team, tags, api_key, project, model)
+
+    def choose(
+        self,
+        category: str,
+        model: str,
+        task: str | None = None,
+        prompt: str | None = None,
+        context_tokens: int | None = None,
+    ) -> Choice:
+        """The model to call for a request of ``category`` asking for ``model``: the routing
+        policy's task, complexity and context heuristics, then the budget directives on top.
+
+        ``prompt`` is only read here, for its complexity words and length; it is kept nowhere.
+        """
+        policy = self._policy
+        moved = policy.heuristic(category, model, task, prompt, context_tokens)
+        reasons = list(moved.reasons)
+        routed = self.route(category, moved.model)
+        if routed != moved.model:
+            tier = policy.tiers.tier_of(moved.model)
+            steps = {d["from_tier"]: d for d in self.directives(category)}
+            held, at = [], tier
+            while at in steps and steps[at]["id"] not in held:  # the steps the route took
+                held.append(steps[at]["id"])
+                at = steps[at]["to_tier"]
+            where = self.routes(category).get(tier, tier)
+            reasons.append(f"{category}: {tier} routed to {where} ({', '.join(held)})")
+        tier = policy.tiers.tier_of(routed)
+        return Choice(routed, tier, tuple(reasons) or (f"{model} as asked",))
+
+    def fallbacks(self, category: str, model: str) -> list[str]:
+        """The policy's fallback chain of ``model`` without any model of a tier that a
+        directive of ``category`` in force routes away: a fallback never gets round a budget."""
+        routed = self.routes(category)
+        tiers = self._policy.tiers
+        return [m for m in self._policy.fallbacks(model) if tiers.tier_of(m) not in routed]
 
     def start(self, interval: float | None = None) -> None:
         """Poll now, then in a background thread every ``interval`` seconds (default: the

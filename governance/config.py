@@ -30,6 +30,7 @@ from pydantic import (
 
 from governance.config_checks import cross_section_problems
 from governance.config_errors import ConfigConflicts, problems_from
+from governance.config_routing import RoutingConfig
 from governance.config_values import (
     DEFAULT_THRESHOLDS,
     DEFAULT_TIERS,
@@ -45,6 +46,7 @@ from governance.config_values import (
     TimeZoneName,
     resolve_sqlite_url,
 )
+from governance.domain import routing as routing_policy
 from governance.domain.budget import allocation
 from governance.domain.categorise import Match, Rule
 from governance.domain.tiers import TierMap
@@ -223,6 +225,7 @@ class Config(_Section):
     sources: list[SourceConfig] = []
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig)
 
     @field_validator("database")
     @classmethod
@@ -259,6 +262,20 @@ class Config(_Section):
             )
             for rule in self.rules
         ]
+
+    def policy(self) -> dict[str, Any]:
+        """The routing policy routers get with the directives (``policy`` of /directives)."""
+        return routing_policy.policy_json(
+            self.category_rules(),
+            self.tiers,
+            self.substitutes,
+            self.routing.heuristics("", route_down=False),
+            {
+                name: self.routing.heuristics(name, route_down=bool(category.downgrade))
+                for name, category in self.categories.items()
+            },
+            self.routing.fallbacks,
+        )
 
     def allocations(self) -> dict[str, Decimal]:
         """Each category's allocation per period, in the budget currency."""

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from governance.config_errors import format_path
+from governance.config_routing import routing_problems
 from governance.config_values import DEFAULT_THRESHOLDS, DEFAULT_TIERS, to_share
 from governance.exceptions import Problem
 
@@ -29,6 +30,7 @@ def cross_section_problems(data: Mapping[str, Any]) -> list[Problem]:
         problems += _channel_problems(data, categories)
     problems += _duplicate_sources(data)
     problems += _price_problems(data)
+    problems += routing_problems(data)
     return problems
 
 

@@ -5,7 +5,7 @@ in one transaction, so any alert or directive can be explained afterwards."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -153,6 +153,17 @@ def _directive(row: Any) -> rules.Directive:
     )
 
 
+def _current(config: Config, directive: rules.Directive) -> rules.Directive:
+    """A directive in force with today's ``[substitutes]``: a change reaches routers at the
+    next evaluation, without the directive being lifted and issued again."""
+    if directive.origin != "auto":
+        return directive
+    substitutes = rules.substitutes_for(
+        config.substitutes, config.tier_map(), directive.from_tier, directive.to_tier
+    )
+    return replace(directive, substitutes=substitutes)
+
+
 def directives_document(
     config: Config, period: Period, found: Sequence[rules.Directive], version: str, at: datetime
 ) -> JSON:
@@ -163,6 +174,7 @@ def directives_document(
         "period": {"start": rfc3339(period.start), "end": rfc3339(period.end)},
         "poll_seconds": config.server.poll_seconds,
         "routes": rules.routes(found),
+        "policy": config.policy(),
         "directives": [
             {
                 "id": d.id,
@@ -185,8 +197,8 @@ def directives_document(
 def publish(conn: Connection, config: Config, now: datetime) -> tuple[str, JSON]:
     """Publish the directives in force at ``now`` unless that set is published already."""
     period = period_containing(now, config.budget.timezone)
-    found = [_directive(row) for row in store.active_rows(conn, now)]
-    version = rules.version(period.label, found)
+    found = [_current(config, _directive(row)) for row in store.active_rows(conn, now)]
+    version = rules.version(period.label, found, config.policy())
     latest = store.latest_version(conn)
     if latest is not None and latest[0] == version:
         return latest

@@ -22,6 +22,7 @@ def ledger_row(**overrides: Any) -> dict[str, Any]:
         "occurred_at": datetime(2026, 11, 10, 12, 0, tzinfo=UTC),
         "provider": "openai",
         "model": "gpt-4o-mini",
+        "priced_model": None,
         "tier": "standard",
         "category": "standard",
         "team": None,

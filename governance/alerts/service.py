@@ -16,7 +16,7 @@ from governance.jsonout import JSON, rfc3339
 from governance.ledger.errors import translate_db_errors
 
 if TYPE_CHECKING:
-    from governance.bootstrap import Governance
+    from governance.context import Governance
 
 
 def build_channel(config: Config, environ: Mapping[str, str]) -> Channel | None:

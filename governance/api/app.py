@@ -22,11 +22,11 @@ from governance.api.http import (
     parse_tokens,
     query_value,
 )
+from governance.api.jobs import JobsView
 from governance.api.openapi import openapi_document
 from governance.api.readings import MetricsReading, Snapshot, read_health, read_metrics
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.exceptions import GovernanceError, UsageError
-from governance.jobstate import JobRegistry
 from governance.ledger.engine import write_state
 from governance.reports import status_document
 from governance.secrets import read_secret
@@ -52,7 +52,7 @@ class ApiApp:
         tokens: tuple[bytes, ...],
         fallback: WSGIApp | None = None,
         guard: Guard | None = None,
-        jobs: JobRegistry | None = None,
+        jobs: JobsView | None = None,
     ) -> None:
         self.governance = governance
         self.jobs = jobs
@@ -174,7 +174,7 @@ def make_wsgi_app(
     *,
     guard: Guard | None = None,
     refresh_seconds: float = 1.0,
-    jobs: JobRegistry | None = None,
+    jobs: JobsView | None = None,
 ) -> ApiApp:
     """The API of ``governance`` as a WSGI app, its directives cache started (``close()`` stops
     it). Router tokens are read once, here, from the variable ``[server] router_tokens_env``

@@ -140,7 +140,7 @@ class DirectivesCache:
         # here without writing (a `serve` replica only reads).
         now = self.clock()
         period = period_containing(now, self.config.budget.timezone)
-        version = rules.version(period.label, [])
+        version = rules.version(period.label, [], self.config.policy())
         if current is not None and current.row_id is None and current.version == version:
             return False
         document = directives_document(self.config, period, [], version, now)

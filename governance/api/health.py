@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from governance.api.cache import DirectivesCache
+from governance.api.jobs import JobsView
 from governance.api.readings import HealthReading, SourceActivity
 from governance.config import Config
-from governance.jobstate import JobRegistry
 from governance.jsonout import rfc3339
 from governance.ledger.engine import WriteState
 
@@ -39,7 +39,7 @@ def health_document(
     reading: HealthReading | None,
     reading_error: str | None,
     now: datetime,
-    jobs: JobRegistry | None = None,
+    jobs: JobsView | None = None,
     writes: WriteState | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """The HTTP status (200 ok, 503 degraded) and the body of ``/healthz``.

@@ -14,8 +14,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from prometheus_client.registry import Collector, CollectorRegistry
 
+from governance.api.jobs import JobsView
 from governance.api.readings import MetricsReading
-from governance.jobstate import JobRegistry
 from governance.ledger.engine import WriteState
 
 # The classic text format: every Prometheus version and scraper reads it.
@@ -103,7 +103,7 @@ class JobCollector:
     """The daemon's jobs (``governance run``), from its in-memory registry: these differ
     between processes by nature, as only the leader runs jobs."""
 
-    def __init__(self, jobs: JobRegistry) -> None:
+    def __init__(self, jobs: JobsView) -> None:
         self._jobs = jobs
 
     def collect(self) -> Iterator[Metric]:

@@ -78,6 +78,18 @@ _DIRECTIVES: JSON = {
             "type": "object",
             "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
         },
+        "policy": {
+            "type": "object",
+            "description": "What a router needs to decide as the ledger will (API keys as hashes).",
+            "required": ["rules", "tiers", "substitutes", "routing", "fallbacks"],
+            "properties": {
+                "rules": {"type": "array", "items": {"type": "object"}},
+                "tiers": {"type": "object"},
+                "substitutes": {"type": "object", "additionalProperties": {"type": "string"}},
+                "routing": {"type": "object"},
+                "fallbacks": {"type": "object"},
+            },
+        },
         "directives": {"type": "array", "items": _ref("Directive")},
     },
 }

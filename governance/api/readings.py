@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.exceptions import GovernanceError
 from governance.ledger.errors import translate_db_errors
 from governance.ledger.tables import evaluations, ingest_runs, quarantine, rollup_daily

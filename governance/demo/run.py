@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.demo import billing, focus_out, litellm_out, pages, prices, scenario
 from governance.domain.periods import Period
 from governance.evaluate import run_evaluation
 from governance.exceptions import UsageError
 from governance.ingest.runner import RunReport
-from governance.ingest.service import ingest
+from governance.ingest.service import ingest, ledger_rules
 from governance.ledger.errors import translate_db_errors
 from governance.ledger.tables import evaluations, rollup_daily
 
@@ -65,7 +65,7 @@ def write_month(
         raise UsageError("the demo prices its traffic in USD: it needs a USD budget")
     until = min(now, period.end)
     plan = scenario.plan(period, app.config.allocations(), seed)
-    rates = prices.list_rates(app.ledger_rules().price, period.start, "USD")
+    rates = prices.list_rates(ledger_rules(app).price, period.start, "USD")
     contents: dict[Path, str] = {}
     sent: list[scenario.Request] = []
     for day in plan.days:

@@ -168,13 +168,21 @@ def route_model(
     return current
 
 
-def version(period: str, directives: Sequence[Directive]) -> str:
-    """Changes exactly when the set of directives (or what routers read of it) changes."""
-    content = sorted(
-        (d.id, d.from_tier, d.to_tier, d.expires_at.isoformat(), sorted(d.substitutes.items()))
-        for d in directives
-    )
-    digest = hashlib.sha256(json.dumps(content).encode()).hexdigest()[:8]
+def version(
+    period: str, directives: Sequence[Directive], policy: Mapping[str, object] | None = None
+) -> str:
+    """Changes exactly when the set of directives, or what routers read of it (the
+    ``policy`` published with it included), changes."""
+    content: list[object] = [
+        *sorted(
+            (d.id, d.from_tier, d.to_tier, d.expires_at.isoformat(), sorted(d.substitutes.items()))
+            for d in directives
+        )
+    ]
+    if policy is not None:
+        content.append(policy)
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(text.encode()).hexdigest()[:8]
     return f"{period}:{digest}"
 
 

@@ -7,7 +7,7 @@ a category, a price and the budget currency. Both are pure: prices come in as a 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -54,6 +54,7 @@ class UsageRecord:
     api_key: str | None = None  # as reported; only its hash reaches the ledger
     tags: tuple[str, ...] = field(default=())
     charge: Literal["usage", "credit", "adjustment"] = "usage"  # only usage cannot be negative
+    priced_model: str | None = None  # the model the gateway priced, when it says
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,24 @@ def _shown(text: str) -> str:
     """A team, project or tag as the ledger keeps it: one shaped like a credential (a key
     pasted as a label) only as its hash, as API keys are."""
     return hash_api_key(text) if looks_like_credential(text) else text
+
+
+def stored_attribution(
+    model: str,
+    tags: Iterable[str],
+    team: str | None,
+    project: str | None,
+    api_key: str | None,
+) -> Attribution:
+    """What categorising reads of a row, labels as the ledger keeps them: routers call this
+    too (``governance.domain.routing``), so that they decide exactly as the ledger does."""
+    return Attribution(
+        model=model,
+        tags=tuple(_shown(tag) for tag in tags),
+        team=None if team is None else _shown(team),
+        project=None if project is None else _shown(project),
+        api_key=api_key,
+    )
 
 
 def check(record: UsageRecord, now: datetime | None = None) -> None:
@@ -219,17 +238,16 @@ def to_ledger_row(
         if basis != "priced":
             raise
         raise BadRecord(f"{exc}, as priced for {model!r} from its tokens") from None
-    team = None if record.team is None else _shown(record.team)
-    project = None if record.project is None else _shown(record.project)
-    tags = tuple(_shown(tag) for tag in record.tags)
-    attribution = Attribution(
-        model=model, tags=tags, team=team, project=project, api_key=record.api_key
+    attribution = stored_attribution(
+        model, record.tags, record.team, record.project, record.api_key
     )
+    team, project, tags = attribution.team, attribution.project, attribution.tags
     return {
         "source_key": record.source_key,
         "occurred_at": record.occurred_at.astimezone(UTC),
         "provider": record.provider or UNKNOWN_PROVIDER,
         "model": model,
+        "priced_model": _priced_as(record, model, tokens, rules, basis),
         "tier": rules.tier_of(model),
         "category": rules.category_of(attribution),
         "team": team,
@@ -245,6 +263,25 @@ def to_ledger_row(
         "cost_basis": basis,
         **money,
     }
+
+
+def _priced_as(
+    record: UsageRecord, model: str, tokens: Tokens, rules: LedgerRules, basis: CostBasis
+) -> str | None:
+    """The model whose rates the gateway's cost is, when not the served ``model``'s: the
+    model it names as priced (LiteLLM names the requested one even where it priced the
+    served one), when its price from the tokens is nearer the reported cost. None otherwise."""
+    named = canonical_model(record.priced_model or "")
+    if basis != "reported" or not named or named == model or not record.cost:
+        return None
+    # Only rows whose names differ get here (a router rerouted them): two lookups are cheap.
+    asked = rules.price(named, record.provider, tokens, record.occurred_at)
+    if asked is None or asked[1] != record.currency:
+        return None
+    served = rules.price(model, record.provider, tokens, record.occurred_at)
+    if served is not None and abs(served[0] - record.cost) <= abs(asked[0] - record.cost):
+        return None
+    return named[: limits.TEXT_WIDTHS["model"]]
 
 
 def _cost(

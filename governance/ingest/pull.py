@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from governance.bootstrap import Governance
 from governance.config import SourceConfig
+from governance.context import Governance
 from governance.exceptions import GovernanceError, UsageError
 from governance.ingest.runner import DEFAULT_BATCH, FileReport, Ingestor, RunReport
-from governance.ingest.service import report_document
+from governance.ingest.service import ingestor, report_document
 from governance.ingest.writer import Counts, finish_run, load_cursor, start_run
 from governance.ledger.engine import display_url
 from governance.sources.base import ReadContext
@@ -45,10 +45,8 @@ def pull(
     batch_size: int = DEFAULT_BATCH,
 ) -> list[RunReport]:
     """Pull each source once; a source that fails has its reason in its report's ``error``."""
-    ingestor = app.ingestor(batch_size)
-    return [
-        pull_source(app, ingestor, source, sleep) for source in pulled_sources(app, source_name)
-    ]
+    runner = ingestor(app, batch_size)
+    return [pull_source(app, runner, source, sleep) for source in pulled_sources(app, source_name)]
 
 
 def pull_source(

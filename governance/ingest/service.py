@@ -6,14 +6,36 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.domain.money import money_str
+from governance.domain.usage import LedgerRules
 from governance.exceptions import UsageError
 from governance.ingest.files import expand
-from governance.ingest.runner import DEFAULT_BATCH, RunReport
+from governance.ingest.runner import DEFAULT_BATCH, Ingestor, RunReport
 from governance.ingest.writer import Counts
+from governance.pricing import Pricer
+from governance.secrets import named_secrets
 from governance.sources.base import Format, ReadContext
 from governance.sources.formats import detect_file, get_format
+from governance.sources.redact import Redactor
+
+
+def ledger_rules(app: Governance) -> LedgerRules:
+    """What turns a source's record into a ledger row, from the config."""
+    budget = app.config.budget
+    return LedgerRules(
+        tiers=app.config.tier_map(),
+        rules=app.config.category_rules(),
+        currency=budget.currency,
+        fx=dict(app.config.fx),
+        price=Pricer(app.config.prices, budget.currency),
+    )
+
+
+def ingestor(app: Governance, batch_size: int = DEFAULT_BATCH) -> Ingestor:
+    """The ingestor of ``app``'s ledger: its rules, its clock, its secrets kept out."""
+    redactor = Redactor(named_secrets(app.config, app.environ))
+    return Ingestor(app.engine, ledger_rules(app), app.clock, batch_size, redactor)
 
 
 def ingest(
@@ -25,14 +47,14 @@ def ingest(
 ) -> list[RunReport]:
     """Read ``paths`` into the ledger. Without ``source_name`` rows belong to the source named
     after their format; without ``format_name`` each file's format is told from its content."""
-    ingestor = app.ingestor(batch_size)
+    runner = ingestor(app, batch_size)
     if source_name is not None:
         source = app.source(source_name)
         if not paths and source.path is None:
             raise UsageError(f"source {source_name!r} reads an API: use `governance pull`")
         context = ReadContext.of(source)
         files = _named(paths) if paths else expand([str(source.path)])
-        return [ingestor.run(source.name, files, get_format(format_name or source.format), context)]
+        return [runner.run(source.name, files, get_format(format_name or source.format), context)]
     if not paths:
         raise UsageError("name the files to ingest, or a configured --source")
     groups: dict[str, tuple[Format | None, list[Path]]] = defaultdict(lambda: (None, []))
@@ -40,7 +62,7 @@ def ingest(
         fmt = _format_of(path, format_name)
         name = fmt.name if fmt else "unknown"
         groups[name] = (fmt, [*groups[name][1], path])
-    return [ingestor.run(name, files, fmt) for name, (fmt, files) in groups.items()]
+    return [runner.run(name, files, fmt) for name, (fmt, files) in groups.items()]
 
 
 def _named(paths: list[str]) -> list[Path]:

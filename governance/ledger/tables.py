@@ -56,6 +56,9 @@ ledger = Table(
     Column("occurred_at", UTCDateTime, nullable=False),
     Column("provider", String(64), nullable=False),
     Column("model", String(255), nullable=False),  # provider prefix removed
+    # The model the gateway priced the row as, where it is not the model that served it
+    # (LiteLLM prices a stream rerouted by a pre-call hook at the requested model's rate).
+    Column("priced_model", String(255)),
     Column("tier", String(32), nullable=False),
     Column("category", String(64), nullable=False),
     Column("team", String(255)),

@@ -34,6 +34,10 @@ class _Metadata(msgspec.Struct):
     usage_object: dict[str, Any] | None = None
 
 
+class _ModelMap(msgspec.Struct):
+    model_map_key: str | None = None  # the price-map entry the payload's cost came from
+
+
 class _Row(msgspec.Struct):
     """The fields read from a SpendLogs row (``request_id``, ``spend``) or a payload (``id``,
     ``response_cost``); typed, so that a JSON line decodes straight into it, exactly."""
@@ -52,9 +56,11 @@ class _Row(msgspec.Struct):
     api_key: str | None = None
     request_tags: list[Any] | dict[str, Any] | None = None
     metadata: _Metadata | None = None
+    model_map_information: _ModelMap | None = None
 
 
 _LINE = msgspec.json.Decoder(_Row)
+ROUTER_RECORD = "governance"  # the key of spend_logs_metadata a governance hook writes
 # Columns that CSV exports and databases hand over as JSON text.
 _JSON_COLUMNS = ("metadata", "request_tags")
 _METADATA_JSON = ("spend_logs_metadata", "additional_usage_values", "usage_object")
@@ -159,6 +165,8 @@ def translate(row: _Row) -> UsageRecord:
     labels = metadata.spend_logs_metadata
     tags = tags_from(row.request_tags)
     if labels:
+        # A router's record of its decision (governance.integrations.litellm) is no label.
+        labels = {k: v for k, v in labels.items() if k != ROUTER_RECORD}
         tags += tags_from(labels)
     return UsageRecord(
         source_key=key,
@@ -173,12 +181,14 @@ def translate(row: _Row) -> UsageRecord:
         cache_hit=cache_hit,
         team=fields.text(metadata.user_api_key_team_alias)
         or fields.text(row.team_id)
-        or fields.text(metadata.user_api_key_team_id),
+        or fields.text(metadata.user_api_key_team_id)
+        or (fields.text(labels.get("team")) if labels else None),
         project=fields.text(labels.get("project")) if labels else None,
         api_key=fields.text(metadata.user_api_key_alias)
         or fields.text(row.api_key)
         or fields.text(metadata.user_api_key_hash),
         tags=tags,
+        priced_model=row.model_map_information.model_map_key if row.model_map_information else None,
     )
 
 

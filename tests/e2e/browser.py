@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from governance.api import Server
-from governance.bootstrap import Governance, http_app
+from governance.bootstrap import http_app
 from governance.config import parse_config, starter_config_text
+from governance.context import Governance
 from governance.demo import run_demo
 from governance.demo.run import replay_evaluations
 from governance.evaluate import run_evaluation

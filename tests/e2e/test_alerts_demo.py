@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from governance.bootstrap import Governance
 from governance.config import parse_config, starter_config_text
+from governance.context import Governance
 from governance.demo import run_demo
 from governance.ledger import migrate
 from governance.ledger.engine import make_engine

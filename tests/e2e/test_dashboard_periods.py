@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import insert
 
 from dashboard.theme import level_colour
-from governance.bootstrap import Governance
 from governance.config import parse_config
+from governance.context import Governance
 from governance.demo.run import replay_evaluations
 from governance.domain.periods import Period, period_for_label
 from governance.domain.thresholds import FORECAST_MIN_DAYS, reaches

@@ -14,7 +14,7 @@ from governance import evaluate as evaluation
 from governance.alerts.delivery import SendReport
 from governance.alerts.enqueue import enqueue_alerts
 from governance.alerts.service import make_sender
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.ledger.tables import alert_outbox
 from tests.factories import ledger_row
 from tests.integration.conftest import AppFactory

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from governance.bootstrap import Governance
 from governance.config import parse_config, starter_config_text
+from governance.context import Governance
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 AppFactory = Callable[..., Governance]

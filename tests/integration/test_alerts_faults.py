@@ -14,7 +14,7 @@ import pytest
 from governance.alerts.enqueue import enqueue_stale_source
 from governance.alerts.service import make_sender
 from governance.alerts.views import delivery_problems
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.reports import status_document
 from tests.factories import insert_rows
 from tests.integration.alerting import (

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from prometheus_client.parser import text_string_to_metric_families
 
 from governance.api import Server, make_wsgi_app
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.evaluate import publish, run_evaluation
 from governance.ledger import evaluations as store
 from governance.ledger.tables import ingest_runs, quarantine

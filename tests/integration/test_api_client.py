@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from governance.api import Server, make_wsgi_app
-from governance.bootstrap import Governance
 from governance.client import DirectivesClient
 from governance.config import parse_config, starter_config_text
+from governance.context import Governance
 from governance.evaluate import run_evaluation
 from tests.integration.conftest import NOW
 from tests.integration.test_api import SMALL, nov, overspend_batch
@@ -57,7 +57,8 @@ def test_route_follows_composed_directives_and_fails_open(
     assert client.route("batch", "gpt-4o") == "llama-3.1-70b"  # premium -> standard -> economy
     assert client.route("batch", "openai/gpt-4o") == "openai/llama-3.1-70b"  # prefix kept
     assert client.route("batch", "GPT-4o-mini-2024-07-18") == "llama-3.1-70b"
-    assert client.route("batch", "claude-3-5-sonnet-20241022") == "claude-3-5-haiku-latest"
+    # The starter's haiku substitute takes Claude down to economy as well (issue 17).
+    assert client.route("batch", "claude-3-5-sonnet-20241022") == "llama-3.1-70b"
     assert client.route("batch", "llama-3.1-8b") == "llama-3.1-8b"  # no substitute: stays
     assert client.route("standard", "gpt-4o") == "gpt-4o"  # no directive for the category
     assert [d["category"] for d in client.directives("batch")] == ["batch", "batch"]

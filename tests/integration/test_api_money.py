@@ -14,8 +14,8 @@ from typing import Any
 from click.testing import CliRunner
 
 from governance.api import Server, make_wsgi_app
-from governance.bootstrap import Governance
 from governance.cli import main
+from governance.context import Governance
 from governance.ledger.spend_view import DIMENSIONS
 from tests.factories import insert_rows, ledger_row
 from tests.integration.conftest import AppFactory

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import Engine
 
 from governance.api import Server, make_wsgi_app
-from governance.bootstrap import Governance
 from governance.config import parse_config, starter_config_text
+from governance.context import Governance
 from governance.evaluate import run_evaluation
 from governance.ledger.engine import make_engine
 from tests.integration.conftest import NOW, AppFactory

@@ -19,9 +19,9 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from governance import reports
-from governance.bootstrap import Governance
 from governance.cli import main
 from governance.config import parse_config, starter_config_text
+from governance.context import Governance
 from governance.demo import run_demo
 from governance.demo.run import Demo, write_month
 from governance.demo.scenario import DEFAULT_SEED

@@ -36,7 +36,8 @@ def test_the_demo_month_downgrades_batch_and_a_router_follows(
         assert client.version == result.version
         assert client.routes("batch") == {"premium": "economy", "standard": "economy"}
         assert {d["expires_at"] for d in client.directives()} == {"2026-11-01T00:00:00Z"}
-        # The starter's [substitutes] take premium models down one tier and no further.
-        assert client.route("batch", "openai/gpt-4o") == "openai/gpt-4o-mini"
-        assert client.route("batch", "claude-3-5-sonnet-20241022") == "claude-3-5-haiku-latest"
+        # The starter's [substitutes] take premium models down both steps (issue 17: the
+        # standard->economy step had none, and stopped at gpt-4o-mini).
+        assert client.route("batch", "openai/gpt-4o") == "openai/llama-3.1-70b"
+        assert client.route("batch", "claude-3-5-sonnet-20241022") == "llama-3.1-70b"
         assert client.route("critical", "gpt-4o") == "gpt-4o"  # other categories untouched

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.evaluate import run_evaluation
 from governance.ledger.tables import evaluations
 from tests.factories import insert_rows, ledger_row

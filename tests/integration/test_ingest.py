@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.ingest import quarantine as quarantined
 from governance.ingest.reprice import reprice
-from governance.ingest.service import ingest, report_document
+from governance.ingest.service import ingest, ledger_rules, report_document
 from governance.ingest.writer import BatchWriter, start_run
 from governance.ledger.tables import ledger, quarantine
 from governance.sources.base import ReadContext
@@ -213,7 +213,7 @@ mapping = {{ id = "id", time = "when", model = "model", cost = "cost", currency 
     assert "GBP" in item["reason"]
     fixed = make_app(source + "\n", replace=('EUR = "1.08"', 'EUR = "1.08"\nGBP = "1.25"'))
     contexts = {"eu-proxy": ReadContext(fixed.source("eu-proxy").mapping)}
-    report = quarantined.retry(fixed.engine, fixed.ledger_rules(), fixed.clock, contexts)
+    report = quarantined.retry(fixed.engine, ledger_rules(fixed), fixed.clock, contexts)
     assert (report.retried, report.released, report.held) == (1, 1, 0)
     assert _ledger(fixed.engine)["r1"][0] == Decimal("12.5")
     assert _held(fixed.engine) == 0
@@ -227,9 +227,9 @@ def test_reprice_prices_rows_once_a_price_exists(make_app: AppFactory, tmp_path:
     document = _doc(app, [log])
     assert (document["added"], document["unpriced"], document["files"][0]["unpriced"]) == (1, 1, 1)
     assert _ledger(app.engine)["x"][:2] == (Decimal(0), "unpriced")
-    assert reprice(app.engine, app.ledger_rules()).priced == 0
+    assert reprice(app.engine, ledger_rules(app)).priced == 0
     priced = make_app('[prices."acme-*"]\ninput = "1.00"\noutput = "2.00"\n')
-    report = reprice(priced.engine, priced.ledger_rules())
+    report = reprice(priced.engine, ledger_rules(priced))
     assert (report.examined, report.priced) == (1, 1)
     assert _ledger(priced.engine)["x"][:2] == (Decimal("0.00002"), "priced")
     rollups_match_ledger(priced.engine)

@@ -19,10 +19,10 @@ from dashboard import theme
 from dashboard.context import PageContext
 from dashboard.pages import data as data_page
 from dashboard.pages import spend as spend_page
-from governance.bootstrap import Governance
 from governance.cli import main
+from governance.context import Governance
 from governance.ingest import quarantine as quarantined
-from governance.ingest.service import ingest, report_document
+from governance.ingest.service import ingest, ledger_rules, report_document
 from governance.ledger.tables import ledger
 from tests.integration.conftest import NOW, AppFactory
 from tests.integration.hostile import SPECS, WHEN, Spec, put, write
@@ -141,7 +141,7 @@ def test_lone_surrogates_are_held_or_stored_escaped_never_failing_the_batch(
     assert "\\udcff" in held["2"]["location"]  # the file name, escaped where it cannot be stored
     raw = quarantined.show(app.engine, held["5"]["id"])["raw"]
     assert json.loads(raw)["user"] == "\ud83d"  # what was read, escaped: a retry meets the same
-    retried = quarantined.retry(app.engine, app.ledger_rules(), app.clock, {})
+    retried = quarantined.retry(app.engine, ledger_rules(app), app.clock, {})
     assert (retried.retried, retried.released) == (3, 0)
     assert _run(app)["read"] == 0  # its cursor, kept under the escaped name, is found again
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from governance.ingest import quarantine as quarantined
-from governance.ingest.service import ingest, report_document
+from governance.ingest.service import ingest, ledger_rules, report_document
 from governance.ingest.writer import BatchWriter, start_run
 from governance.ledger.tables import ledger
 from governance.sources.base import ReadContext, Rejected
@@ -77,7 +77,7 @@ def test_retry_brings_back_a_log_once_held_as_one_document(
     BatchWriter(ledger_engine, "litellm", "litellm", "gateway", run_id).write(
         [], [held], None, app.clock()
     )
-    report = quarantined.retry(app.engine, app.ledger_rules(), app.clock, {})
+    report = quarantined.retry(app.engine, ledger_rules(app), app.clock, {})
     assert (report.released, report.held) == (1, 0)
     with ledger_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(ledger)).scalar_one() == 3
@@ -152,7 +152,7 @@ _RSS_SCRIPT = """
 import json, resource, sys
 from datetime import UTC, datetime
 from pathlib import Path
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.config import parse_config, starter_config_text
 from governance.ingest.service import ingest, report_document
 from governance.ledger.engine import make_engine

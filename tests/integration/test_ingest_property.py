@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from governance.bootstrap import Governance
+from governance.context import Governance
+from governance.ingest.service import ingestor
 from governance.ledger.tables import ledger, quarantine
 from governance.sources.formats import get_format
 from tests.integration.conftest import AppFactory
@@ -115,7 +116,7 @@ def _check(
     fmt = get_format(spec.name)
     first = write(spec, folder / f"a{_suffix(spec)}", [record for record, _ in records])
 
-    run = app.ingestor().run(source, [first], fmt, spec.context).totals
+    run = ingestor(app).run(source, [first], fmt, spec.context).totals
     assert run.read == run.added + run.duplicates + run.quarantined
     assert run.read >= 1
     markers, held = _markers(app, source), _held_text(app, source)
@@ -125,6 +126,6 @@ def _check(
 
     good = spec.record(f"{source}-next")
     second = write(spec, folder / f"b{_suffix(spec)}", [good])
-    again = app.ingestor().run(source, [first, second], fmt, spec.context)
+    again = ingestor(app).run(source, [first, second], fmt, spec.context)
     assert [f.counts.read for f in again.files] == [0, 1]  # the poisoned file is behind it
     assert again.totals.added == 1 and f"{source}-next" in _markers(app, source)

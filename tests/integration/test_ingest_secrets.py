@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from governance.bootstrap import Governance
 from governance.config import parse_config, starter_config_text
+from governance.context import Governance
 from governance.domain.usage import hash_api_key
 from governance.ingest.service import ingest, report_document
 from governance.ledger.tables import ledger, quarantine

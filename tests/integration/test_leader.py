@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from governance.leader import SERVER_KEEPALIVES, AdvisoryLock, Solo, leadership_for
+from governance.daemon.leader import SERVER_KEEPALIVES, AdvisoryLock, Solo, leadership_for
 from governance.ledger.engine import PG_KEEPALIVES, make_engine
 
 

@@ -51,6 +51,8 @@ def test_the_rollups_migration_backfills_an_existing_ledger(ledger_engine: Engin
         )
         for i in range(60)
     ]
+    for row in rows:
+        del row["priced_model"]  # revision 0005's column: not there at 0001
     with ledger_engine.begin() as conn:
         conn.execute(ledger.insert(), rows)
     migrate.upgrade(ledger_engine)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.ingest.pull import pull
 from governance.ingest.writer import load_cursor
 from governance.ledger.tables import ledger, quarantine

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine, make_url
 
-from governance.bootstrap import Governance
 from governance.config import SourceConfig
+from governance.context import Governance
 from governance.ingest.pull import pull
 from governance.ingest.writer import load_cursor
 from governance.ledger.tables import ledger

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import event
 
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.domain.periods import BEGUN_DAYS, period_for_label
 from governance.domain.thresholds import FORECAST_MIN_DAYS
 from governance.evaluate import run_evaluation

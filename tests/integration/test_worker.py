@@ -18,17 +18,17 @@ import pytest
 from apscheduler.schedulers.base import STATE_STOPPED
 from sqlalchemy import Table, func, select
 
-from governance import worker_jobs
-from governance.bootstrap import Governance
 from governance.config import parse_config, starter_config_text
+from governance.context import Governance
+from governance.daemon import jobs as worker_jobs
+from governance.daemon.jobstate import JobRegistry
+from governance.daemon.plan import Schedule
+from governance.daemon.worker import Worker
 from governance.exceptions import DatabaseUnavailable
-from governance.jobstate import JobRegistry
 from governance.jsonout import rfc3339
 from governance.ledger import migrate
 from governance.ledger.engine import make_engine
 from governance.ledger.tables import evaluations, ingest_runs, ledger
-from governance.worker import Worker
-from governance.worker_plan import Schedule
 from tests.integration.alerting import FakeClock, outbox_rows, slack_app
 from tests.integration.conftest import AppFactory
 from tests.standins.slack_api import SlackApi

@@ -128,8 +128,22 @@ def only_problem(text: str) -> Problem:
 # --- valid configs -------------------------------------------------------------------------
 
 
+# DESIGN section 5's batch step standard->economy has no economy substitute for the
+# standard models its [substitutes] route to: the config refuses it (issue 17), naming them.
+ECONOMY_SUBSTITUTES = (
+    '"claude-3-5-sonnet*" = "claude-3-5-haiku-latest"\n',
+    '"claude-3-5-sonnet*" = "claude-3-5-haiku-latest"\n'
+    '"gpt-4o-mini" = "llama-3.1-70b"\n"claude-3-5-haiku*" = "llama-3.1-70b"\n',
+)
+
+
 def test_design_example_loads_with_every_section() -> None:
-    config = parse_config(DESIGN_EXAMPLE)
+    assert only_problem(DESIGN_EXAMPLE) == Problem(
+        "categories.batch.downgrade[1]",
+        "no substitute takes gpt-4o-mini, claude-3-5-haiku-latest (standard) down to economy:"
+        " add them to [substitutes], or routers cannot follow this step",
+    )
+    config = parse_config(DESIGN_EXAMPLE.replace(*ECONOMY_SUBSTITUTES))
 
     assert config.budget.amount == Decimal("50000.00")
     assert config.budget.currency == "USD"

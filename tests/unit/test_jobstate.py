@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from governance.jobstate import JobRegistry
+from governance.daemon.jobstate import JobRegistry
 
 AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

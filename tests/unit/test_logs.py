@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from governance import logs
 from governance.config import parse_config, starter_config_text
+from governance.daemon import logs
 from governance.secrets import named_secrets
 
 SECRETS_TOML = """

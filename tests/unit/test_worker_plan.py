@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from governance.config import parse_config, starter_config_text
-from governance.worker_plan import PeriodEndTrigger, Schedule, job_specs
+from governance.daemon.plan import PeriodEndTrigger, Schedule, job_specs
 
 
 def test_the_period_end_trigger_fires_at_each_local_month_start() -> None:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from governance.alerts.service import list_document
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.ledger import evaluations
 from governance.ledger.errors import translate_db_errors
 from governance.ledger.read_models.freshness import Freshness, read_freshness

@@ -8,18 +8,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from governance.cli_kit import (
+from governance.cli.kit import (
     app_of,
     echo_json,
     json_option,
     ready,
 )
+from governance.cli.textout import table
 from governance.ledger import migrate
-from governance.textout import table
 
 if TYPE_CHECKING:
-    from governance.bootstrap import Governance
-    from governance.logs import RedactSecrets
+    from governance.context import Governance
+    from governance.daemon.logs import RedactSecrets
 
 log = logging.getLogger("governance.cli")
 
@@ -52,7 +52,7 @@ def _start(ctx: click.Context) -> tuple[Governance, RedactSecrets]:
     """The application, with logs as one redacted logfmt line per event and a schema check:
     an unreachable database is logged and waited out; a ledger not at this version's schema
     stops the command (`governance db upgrade` first)."""
-    from governance import logs
+    from governance.daemon import logs
     from governance.exceptions import DatabaseUnavailable, LedgerError
 
     app = app_of(ctx)
@@ -111,7 +111,7 @@ def run(ctx: click.Context, host: str | None, port: int | None, threads: int) ->
 
         governance run --port 8050
     """
-    from governance.daemon import Daemon
+    from governance.daemon.run import Daemon
 
     app, redactor = _start(ctx)
     server = app.config.server

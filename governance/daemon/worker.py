@@ -29,14 +29,14 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from governance.bootstrap import Governance
 from governance.config import Config
+from governance.context import Governance
+from governance.daemon.jobs import Work
+from governance.daemon.jobstate import JobRegistry
+from governance.daemon.plan import JobSpec, Schedule, job_specs
 from governance.exceptions import DatabaseUnavailable, GovernanceError
-from governance.jobstate import JobRegistry
-from governance.worker_jobs import Work
-from governance.worker_plan import JobSpec, Schedule, job_specs
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("governance.worker")  # the name log lines have always carried
 
 MAX_THREADS = 8
 

@@ -10,8 +10,11 @@ from typing import Any, cast
 
 import click
 
-from governance import cli_evaluate, cli_ingest, cli_ops, reports
-from governance.cli_kit import (
+from governance import reports
+from governance.cli import evaluate as cli_evaluate
+from governance.cli import ingest as cli_ingest
+from governance.cli import ops as cli_ops
+from governance.cli.kit import (
     GovernanceGroup,
     app_of,
     echo_json,
@@ -19,13 +22,13 @@ from governance.cli_kit import (
     period_option,
     ready,
 )
+from governance.cli.textout import table
 from governance.config import find_config_path, starter_config_text
 from governance.domain.money import format_money
 from governance.domain.periods import local_day
 from governance.ledger import migrate
 from governance.ledger.engine import display_url
 from governance.ledger.spend_view import DIMENSIONS, Dimension
-from governance.textout import table
 
 
 @click.group(cls=GovernanceGroup)

@@ -8,14 +8,15 @@ from typing import Any
 
 import click
 
-from governance.bootstrap import Governance
-from governance.cli_kit import (
+from governance.cli.kit import (
     counts_table,
     echo_json,
     json_option,
     period_option,
     ready,
 )
+from governance.cli.textout import table
+from governance.context import Governance
 from governance.domain.money import format_money, money_str
 from governance.ingest import pull as pull_service
 from governance.ingest import quarantine as quarantined
@@ -23,9 +24,9 @@ from governance.ingest import reprice as repricing
 from governance.ingest import service as ingest_service
 from governance.ingest.quarantine import item_json
 from governance.ingest.runner import DEFAULT_BATCH
+from governance.ingest.service import ledger_rules
 from governance.jsonout import rfc3339
 from governance.sources.base import ReadContext
-from governance.textout import table
 
 
 @click.command()
@@ -153,7 +154,7 @@ def quarantine_retry(
     if (item_id is None) == (not everything):
         raise click.UsageError("name one record ID, or --all")
     app = ready(ctx)
-    report = quarantined.retry(app.engine, app.ledger_rules(), app.clock, _contexts(app), item_id)
+    report = quarantined.retry(app.engine, ledger_rules(app), app.clock, _contexts(app), item_id)
     if as_json:
         echo_json({"retried": report.retried, "released": report.released, "held": report.held})
     else:
@@ -175,7 +176,7 @@ def reprice(ctx: click.Context, since: datetime | None, as_json: bool) -> None:
     """
     app = ready(ctx)
     when = since.replace(tzinfo=UTC) if since else None
-    report = repricing.reprice(app.engine, app.ledger_rules(), when)
+    report = repricing.reprice(app.engine, ledger_rules(app), when)
     currency = app.config.budget.currency
     if as_json:
         echo_json(

@@ -10,10 +10,10 @@ from typing import Any
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from governance import worker_jobs
 from governance.config import Config
+from governance.daemon import jobs as worker_jobs
+from governance.daemon.jobs import Work
 from governance.domain.periods import period_containing
-from governance.worker_jobs import Work
 
 
 @dataclass(frozen=True)

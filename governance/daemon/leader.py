@@ -24,7 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("governance.leader")  # the name log lines have always carried
 
 # One key per database (advisory locks are per database): a stable 64-bit number of our name.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"spend-governance scheduler").digest()[:8], signed=True)

@@ -11,12 +11,13 @@ from typing import Any
 
 import click
 
-from governance.bootstrap import Governance, bootstrap
+from governance.bootstrap import bootstrap
+from governance.cli.textout import table
+from governance.context import Governance
 from governance.domain.money import format_money
 from governance.domain.periods import period_for_label
 from governance.exceptions import ConfigError, GovernanceError
 from governance.ledger import migrate
-from governance.textout import table
 
 
 class OneLineUsageError(click.UsageError):

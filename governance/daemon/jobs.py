@@ -16,7 +16,7 @@ from governance.alerts.enqueue import enqueue_stale_source
 from governance.alerts.service import make_sender
 from governance.api.health import stale_sources
 from governance.api.readings import source_activity
-from governance.bootstrap import Governance
+from governance.context import Governance
 from governance.domain.money import money_str
 from governance.evaluate import run_evaluation
 from governance.ingest.pull import failures, pull

@@ -7,7 +7,7 @@ import getpass
 import click
 
 from governance import evaluate as evaluation
-from governance.cli_kit import (
+from governance.cli.kit import (
     echo_json,
     json_option,
     parse_time,

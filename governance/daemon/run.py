@@ -24,17 +24,18 @@ from types import FrameType
 
 from governance.api import Server, freeze_start_up
 from governance.api.app import ApiApp
-from governance.bootstrap import Governance, http_app
+from governance.bootstrap import http_app
 from governance.config import load_config
+from governance.context import Governance
+from governance.daemon.jobstate import JobRegistry, Role
+from governance.daemon.leader import Leadership, leadership_for
+from governance.daemon.logs import RedactSecrets
+from governance.daemon.plan import Schedule
+from governance.daemon.worker import Worker
 from governance.exceptions import ConfigError, GovernanceError, UsageError
-from governance.jobstate import JobRegistry, Role
-from governance.leader import Leadership, leadership_for
 from governance.ledger.errors import translate_db_errors
 from governance.ledger.run_leases import mark_interrupted
-from governance.logs import RedactSecrets
 from governance.secrets import named_secrets
-from governance.worker import Worker
-from governance.worker_plan import Schedule
 
 log = logging.getLogger("governance.daemon")
 

@@ -1,6 +1,6 @@
 """The daemon's logs: one logfmt line per event, secrets removed before anything is written.
 
-A line reads ``ts=2026-11-24T12:00:00.123Z level=info logger=governance.worker event="ingest
+A line reads ``ts=2026-11-24T12:00:00.123Z level=info logger=governance.daemon.worker event="ingest
 finished" job=ingest:gateway added=12``: the message is the ``event``; values passed with
 ``extra={...}`` follow it as ``key=value``. Values with spaces, quotes or ``=`` are quoted as
 JSON strings, so a line splits unambiguously and a traceback (``exc=...``) stays on its line.

@@ -1,0 +1,1 @@
+"""Integrations with the gateways routers run in (LiteLLM's proxy first)."""
