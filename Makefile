@@ -40,6 +40,7 @@ test: $(UV)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
+	$(RUN) lint-imports
 	$(RUN) pytest
 	$(MAKE) --no-print-directory clock
 

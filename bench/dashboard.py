@@ -32,8 +32,8 @@ from governance.api import Server, freeze_start_up  # noqa: E402
 from governance.bootstrap import http_app  # noqa: E402
 from governance.config import parse_config, starter_config_text  # noqa: E402
 from governance.context import Governance  # noqa: E402
-from governance.evaluate import run_evaluation  # noqa: E402
 from governance.ledger.engine import make_engine  # noqa: E402
+from governance.services.evaluate import run_evaluation  # noqa: E402
 from tests.e2e.browser import CHROMIUM, FLAGS, VIEWPORT  # noqa: E402
 
 TARGET_SECONDS = 1.5

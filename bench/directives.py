@@ -40,11 +40,11 @@ from governance.api.http import Response
 from governance.client import DirectivesClient
 from governance.config import Config, parse_config, starter_config_text
 from governance.context import Governance
-from governance.evaluate import run_evaluation
 from governance.ledger import migrate
 from governance.ledger.engine import make_engine
 from governance.ledger.rollups import RollupDelta
 from governance.ledger.tables import ledger
+from governance.services.evaluate import run_evaluation
 
 Load = tuple[float, float, float]  # requests/s, p50 ms, p99 ms
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}

@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from governance.config import parse_config, starter_config_text
-from governance.evaluate import run_evaluation
 from governance.ledger import migrate, rollups
 from governance.ledger.engine import make_engine
+from governance.services.evaluate import run_evaluation
 
 MONTH_START = datetime(2026, 10, 1, tzinfo=UTC)
 AS_OF = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)

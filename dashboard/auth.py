@@ -24,10 +24,9 @@ from collections.abc import Callable, Mapping
 
 from werkzeug.security import check_password_hash
 
-from governance.api.app import Guard
-from governance.api.http import Environ, Response, error
+from governance.api.http import Environ, Guard, Response, error
 from governance.config import ServerConfig
-from governance.secrets import read_secret
+from governance.config.secrets import read_secret
 
 CHALLENGE = ("WWW-Authenticate", 'Basic realm="spend-governance", charset="UTF-8"')
 FAILURES_ALLOWED = 10

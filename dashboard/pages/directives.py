@@ -14,7 +14,7 @@ from dash import Dash, html
 from dashboard import components, theme
 from dashboard.context import PageContext
 from governance.domain.periods import Period
-from governance.ledger.read_models.activity import (
+from governance.services.activity import (
     Activity,
     AlertRow,
     DirectiveRow,

@@ -23,8 +23,8 @@ from governance.domain.periods import Period, local_day
 from governance.exceptions import UsageError
 from governance.ledger.drivers import Ranked
 from governance.ledger.errors import translate_db_errors
-from governance.ledger.read_models.overview import CategoryView, Overview, read_overview
 from governance.ledger.read_models.periods import PeriodChoice, read_period_choice
+from governance.services.overview import CategoryView, Overview, read_overview
 
 
 def layout(ctx: PageContext, /, **query: str) -> Any:

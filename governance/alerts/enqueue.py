@@ -31,6 +31,7 @@ from governance.alerts.facts import (
     PeriodClosed,
     Stale,
 )
+from governance.domain.evaluation import Evaluation
 from governance.domain.money import from_nanos, to_nanos
 from governance.domain.thresholds import Crossing
 from governance.ledger import spend_view
@@ -39,7 +40,6 @@ from governance.ledger.tables import directives, evaluations
 
 if TYPE_CHECKING:
     from governance.config import Config
-    from governance.evaluate import Evaluation
 
 
 def _exact(amount: Decimal) -> Decimal:

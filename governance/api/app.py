@@ -12,6 +12,7 @@ from governance.api import health, metrics
 from governance.api.cache import DirectivesCache
 from governance.api.http import (
     Environ,
+    Guard,
     Response,
     StartResponse,
     WSGIApp,
@@ -25,17 +26,16 @@ from governance.api.http import (
 from governance.api.jobs import JobsView
 from governance.api.openapi import openapi_document
 from governance.api.readings import MetricsReading, Snapshot, read_health, read_metrics
+from governance.config.secrets import read_secret
 from governance.context import Governance
 from governance.exceptions import GovernanceError, UsageError
 from governance.ledger.engine import write_state
-from governance.reports import status_document
-from governance.secrets import read_secret
+from governance.services.reports import status_document
 
 log = logging.getLogger(__name__)
 
-# The dashboard's basic auth, in front of all but the router contract (its own bearer tokens)
-# and the health probe: a guard returns the answer to send instead.
-Guard = Callable[[Environ], Response | None]
+# The dashboard's basic auth (a Guard) stands in front of all but the router contract (its
+# own bearer tokens) and the health probe.
 OPEN_PATHS = frozenset({"/directives", "/healthz"})
 READS = ("GET", "HEAD")
 ALLOWED = ", ".join(READS)

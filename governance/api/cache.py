@@ -22,10 +22,10 @@ from governance.api.http import JSON_TYPE, Response, json_bytes
 from governance.config import Config
 from governance.domain import directives as rules
 from governance.domain.periods import period_containing
-from governance.evaluate import directives_document
 from governance.exceptions import GovernanceError
 from governance.ledger.errors import translate_db_errors
 from governance.ledger.tables import directive_versions
+from governance.services.evaluate import directives_document
 
 log = logging.getLogger(__name__)
 

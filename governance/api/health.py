@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from governance.api.cache import DirectivesCache
 from governance.api.jobs import JobsView
-from governance.api.readings import HealthReading, SourceActivity
+from governance.api.readings import HealthReading
 from governance.config import Config
+from governance.domain.staleness import stale_sources
 from governance.jsonout import rfc3339
 from governance.ledger.engine import WriteState
-
-# A source is stale when it has produced no data for this many of its intervals.
-STALE_INTERVALS = 3
-
-
-def stale_sources(
-    config: Config, activity: Mapping[str, SourceActivity], now: datetime
-) -> list[str]:
-    """The configured sources that have produced no data (no successful run that read
-    records) for STALE_INTERVALS of their ``every``: counted from their last data, or from
-    their first run if they never produced any. A source that never ran is stale: nothing
-    reads it. ``/healthz``, the stale-source alert and the dashboard's Data page all ask here.
-    """
-    limit = {source.name: STALE_INTERVALS * source.every for source in config.sources}
-    return [
-        name
-        for name, interval in limit.items()
-        if (seen := activity.get(name)) is None or now - seen.quiet_since > interval
-    ]
 
 
 def health_document(
@@ -52,7 +33,7 @@ def health_document(
     """
     database_ok = cache.database_ok and reading_error is None
     activity = reading.activity if reading is not None else {}
-    stale = stale_sources(config, activity, now)
+    stale = stale_sources(config.source_intervals(), activity, now)
     last_ingest = reading.last_ingest if reading is not None else None
     last_evaluation = reading.last_evaluation if reading is not None else None
     published = cache.current

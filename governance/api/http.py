@@ -56,6 +56,11 @@ class Response:
         ]
 
 
+# What stands in front of an app (the dashboard's basic auth): the answer to send instead of
+# the app's, or None to let the request through. The API and the dashboard share it.
+Guard = Callable[[Environ], Response | None]
+
+
 def status_line(code: int) -> str:
     return f"{code} {REASONS[code]}"
 

@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from governance.context import Governance
+from governance.domain.staleness import SourceActivity
 from governance.exceptions import GovernanceError
 from governance.ledger.errors import translate_db_errors
-from governance.ledger.tables import evaluations, ingest_runs, quarantine, rollup_daily
-from governance.reports import status_document
+from governance.ledger.read_models.sources import source_activity
+from governance.ledger.tables import evaluations, quarantine, rollup_daily
+from governance.services.reports import status_document
 
 T = TypeVar("T")
 
@@ -52,37 +54,6 @@ class Snapshot(Generic[T]):
                     self._error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 self._loaded_at = now  # a failed load is not retried on every request either
             return self._value, self._error
-
-
-@dataclass(frozen=True)
-class SourceActivity:
-    """A source's ingest runs in brief: when the first began, when the last successful one
-    ended, and when the last successful one that read records (produced data) ended."""
-
-    first_run: datetime
-    last_success: datetime | None
-    last_data: datetime | None
-
-    @property
-    def quiet_since(self) -> datetime:
-        """Since when the source has produced no data: its last data, else its first run."""
-        return self.last_data or self.first_run
-
-
-def source_activity(conn: Connection) -> dict[str, SourceActivity]:
-    """Per source name that has ever run, its ``SourceActivity``: one grouped query."""
-    runs = ingest_runs.c
-    ok = and_(runs.status == "ok", runs.finished_at.is_not(None))
-    query = select(
-        runs.source,
-        func.min(runs.started_at),
-        func.max(case((ok, runs.finished_at))),
-        func.max(case((and_(ok, runs.read > 0), runs.finished_at))),
-    ).group_by(runs.source)
-    return {
-        source: SourceActivity(first, success, data)
-        for source, first, success, data in conn.execute(query)
-    }
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ import getpass
 
 import click
 
-from governance import evaluate as evaluation
 from governance.cli.kit import (
     echo_json,
     json_option,
@@ -16,6 +15,7 @@ from governance.cli.kit import (
 from governance.exceptions import UsageError
 from governance.jsonout import rfc3339
 from governance.ledger import evaluations as evaluations_store
+from governance.services import evaluate as evaluation
 
 
 @click.command()

@@ -10,7 +10,6 @@ from typing import Any, cast
 
 import click
 
-from governance import reports
 from governance.cli import evaluate as cli_evaluate
 from governance.cli import ingest as cli_ingest
 from governance.cli import ops as cli_ops
@@ -29,6 +28,7 @@ from governance.domain.periods import local_day
 from governance.ledger import migrate
 from governance.ledger.engine import display_url
 from governance.ledger.spend_view import DIMENSIONS, Dimension
+from governance.services import reports
 
 
 @click.group(cls=GovernanceGroup)

@@ -14,15 +14,15 @@ from typing import Protocol
 
 from governance.alerts.enqueue import enqueue_stale_source
 from governance.alerts.service import make_sender
-from governance.api.health import stale_sources
-from governance.api.readings import source_activity
 from governance.context import Governance
 from governance.domain.money import money_str
-from governance.evaluate import run_evaluation
+from governance.domain.staleness import stale_sources
 from governance.ingest.pull import failures, pull
 from governance.ingest.service import ingest
 from governance.ingest.writer import Counts
 from governance.ledger.errors import translate_db_errors
+from governance.ledger.read_models.sources import source_activity
+from governance.services.evaluate import run_evaluation
 
 log = logging.getLogger("governance.worker")
 
@@ -109,7 +109,7 @@ def check_stale(app: Governance, worker: Waker) -> str | None:
     engine = app.engine
     with translate_db_errors(engine), engine.begin() as conn:
         activity = source_activity(conn)
-        stale = stale_sources(app.config, activity, now)
+        stale = stale_sources(app.config.source_intervals(), activity, now)
         alerted = [
             name
             for name in stale

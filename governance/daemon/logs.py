@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from governance.secrets import named_secrets
+from governance.config.secrets import named_secrets
 from governance.sources.redact import Redactor
 
 if TYPE_CHECKING:

@@ -26,6 +26,7 @@ from governance.api import Server, freeze_start_up
 from governance.api.app import ApiApp
 from governance.bootstrap import http_app
 from governance.config import load_config
+from governance.config.secrets import named_secrets
 from governance.context import Governance
 from governance.daemon.jobstate import JobRegistry, Role
 from governance.daemon.leader import Leadership, leadership_for
@@ -35,7 +36,6 @@ from governance.daemon.worker import Worker
 from governance.exceptions import ConfigError, GovernanceError, UsageError
 from governance.ledger.errors import translate_db_errors
 from governance.ledger.run_leases import mark_interrupted
-from governance.secrets import named_secrets
 
 log = logging.getLogger("governance.daemon")
 

@@ -20,12 +20,12 @@ from sqlalchemy.engine import Engine
 from governance.context import Governance
 from governance.demo import billing, focus_out, litellm_out, pages, prices, scenario
 from governance.domain.periods import Period
-from governance.evaluate import run_evaluation
 from governance.exceptions import UsageError
 from governance.ingest.runner import RunReport
 from governance.ingest.service import ingest, ledger_rules
 from governance.ledger.errors import translate_db_errors
 from governance.ledger.tables import evaluations, rollup_daily
+from governance.services.evaluate import run_evaluation
 
 
 @dataclass(frozen=True)

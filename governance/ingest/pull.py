@@ -13,6 +13,7 @@ from typing import Any
 
 from governance.config import SourceConfig
 from governance.context import Governance
+from governance.domain.formats import PULLED_FORMATS
 from governance.exceptions import GovernanceError, UsageError
 from governance.ingest.runner import DEFAULT_BATCH, FileReport, Ingestor, RunReport
 from governance.ingest.service import ingestor, report_document
@@ -21,7 +22,6 @@ from governance.ledger.engine import display_url
 from governance.sources.base import ReadContext
 from governance.sources.formats import get_format
 from governance.sources.pullers import PULLERS, PullContext, Puller
-from governance.sources.registry import PULLED_FORMATS
 
 
 def pulled_sources(app: Governance, source_name: str | None = None) -> list[SourceConfig]:

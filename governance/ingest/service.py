@@ -6,6 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from governance.config.secrets import named_secrets
 from governance.context import Governance
 from governance.domain.money import money_str
 from governance.domain.usage import LedgerRules
@@ -13,8 +14,7 @@ from governance.exceptions import UsageError
 from governance.ingest.files import expand
 from governance.ingest.runner import DEFAULT_BATCH, Ingestor, RunReport
 from governance.ingest.writer import Counts
-from governance.pricing import Pricer
-from governance.secrets import named_secrets
+from governance.services.pricing import Pricer
 from governance.sources.base import Format, ReadContext
 from governance.sources.formats import detect_file, get_format
 from governance.sources.redact import Redactor

@@ -18,6 +18,7 @@ from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from governance.domain.formats import Layer
 from governance.domain.limits import MONEY_MAX, storable
 from governance.ingest.bulk import bulk_insert
 from governance.ledger.errors import refusal_reason, refused_values, translate_db_errors
@@ -26,7 +27,6 @@ from governance.ledger.run_leases import begin_run, end_run
 from governance.ledger.tables import ingest_runs, ledger, quarantine, source_cursors
 from governance.sources.base import Rejected, raw_text
 from governance.sources.redact import SHAPES, Redactor
-from governance.sources.registry import Layer
 
 # Values that make a billing bucket "revised" when the provider sends it again.
 _REVISABLE = (

@@ -13,11 +13,11 @@ from typing import Any, Protocol
 
 import msgspec
 
+from governance.domain.formats import Layer
 from governance.domain.usage import BadRecord, UsageRecord
 from governance.exceptions import UsageError
 from governance.sources.lines import DEFAULT_MAX_RECORD_BYTES
 from governance.sources.redact import redact_record
-from governance.sources.registry import Layer
 
 
 @dataclass(frozen=True, slots=True)

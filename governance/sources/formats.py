@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from governance.domain.formats import FORMAT_NAMES
 from governance.exceptions import UsageError
 from governance.sources.base import Format, ParseResult, ReadContext, Rejected, parse_safely
 from governance.sources.containers import Item, Kind, container_kind, read_items
 from governance.sources.lines import DEFAULT_MAX_RECORD_BYTES
-from governance.sources.registry import FORMAT_NAMES
 
 _MODULES = {name: f"governance.sources.{name.replace('-', '_')}" for name in FORMAT_NAMES}
 _MODULES["csv"] = _MODULES["jsonl"] = "governance.sources.mapped"

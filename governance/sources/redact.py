@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Final
 
+from governance.config.secrets import redact
 from governance.domain.credentials import CREDENTIAL, is_secret_name
-from governance.secrets import redact
 
 REDACTED: Final = "***"
 # A secret this short would hide ordinary words; none of the secrets we read is that short.

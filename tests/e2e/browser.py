@@ -22,9 +22,9 @@ from governance.config import parse_config, starter_config_text
 from governance.context import Governance
 from governance.demo import run_demo
 from governance.demo.run import replay_evaluations
-from governance.evaluate import run_evaluation
 from governance.ledger import migrate
 from governance.ledger.engine import make_engine
+from governance.services.evaluate import run_evaluation
 
 CHROMIUM = os.environ.get("GOVERNANCE_TEST_CHROMIUM", "/usr/bin/chromium")
 FLAGS = [

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from dashboard.theme import money
-from governance.reports import status_document
+from governance.services.reports import status_document
 from tests.e2e.browser import NOW, Site, open_page
 
 

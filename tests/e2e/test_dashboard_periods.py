@@ -26,9 +26,9 @@ from governance.context import Governance
 from governance.demo.run import replay_evaluations
 from governance.domain.periods import Period, period_for_label
 from governance.domain.thresholds import FORECAST_MIN_DAYS, reaches
-from governance.evaluate import run_evaluation
 from governance.ledger.tables import ingest_runs
-from governance.reports import status_document
+from governance.services.evaluate import run_evaluation
+from governance.services.reports import status_document
 from tests.e2e.browser import Site, demo_governance, open_page, serve_site, site_config_text
 from tests.factories import insert_rows, ledger_row
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from dashboard.theme import money
 from governance.ledger.spend_view import Dimension
-from governance.reports import spend_document
+from governance.services.reports import spend_document
 from tests.e2e.browser import NOW, SCREENSHOTS, Site, open_page, wait_for_graphs
 
 TABLE_ROWS = """() => [...document.querySelectorAll('#spend-rows tbody tr')].map(

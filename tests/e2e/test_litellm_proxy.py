@@ -30,11 +30,11 @@ from governance.config import Config, parse_config, starter_config_text
 from governance.context import Governance
 from governance.domain.periods import period_containing
 from governance.domain.tiers import canonical_model
-from governance.evaluate import run_evaluation
 from governance.ingest.service import ingest
 from governance.ledger import migrate
 from governance.ledger.engine import make_engine
 from governance.ledger.tables import ledger
+from governance.services.evaluate import run_evaluation
 from tests.e2e import litellm_env
 from tests.e2e.daemon import RunProcess
 from tests.e2e.litellm_proxy import Proxy

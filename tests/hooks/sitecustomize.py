@@ -33,7 +33,7 @@ def _pause(point: str) -> None:
 def _install(point: str) -> None:
     if point != "evaluate":
         raise SystemExit(f"unknown failpoint {point!r}")
-    from governance import evaluate
+    from governance.services import evaluate
 
     enqueue = getattr(evaluate, "enqueue_alerts")  # noqa: B009  # the name evaluate() calls
 

@@ -10,12 +10,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from governance import evaluate as evaluation
 from governance.alerts.delivery import SendReport
 from governance.alerts.enqueue import enqueue_alerts
 from governance.alerts.service import make_sender
 from governance.context import Governance
+from governance.domain.evaluation import Evaluation
 from governance.ledger.tables import alert_outbox
+from governance.services import evaluate as evaluation
 from tests.factories import ledger_row
 from tests.integration.conftest import AppFactory
 from tests.standins.slack_api import SlackApi
@@ -69,7 +70,7 @@ def slack_app(
     return dataclasses.replace(app, environ=environ)
 
 
-def evaluate(app: Governance, as_of: datetime) -> evaluation.Evaluation:
+def evaluate(app: Governance, as_of: datetime) -> Evaluation:
     """An evaluation and its alerts in one transaction, as ``evaluate()`` does once it calls
     ``enqueue_alerts`` itself (calling it twice adds nothing: every alert has a key)."""
     with app.engine.begin() as conn:

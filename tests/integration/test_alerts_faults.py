@@ -15,7 +15,7 @@ from governance.alerts.enqueue import enqueue_stale_source
 from governance.alerts.service import make_sender
 from governance.alerts.views import delivery_problems
 from governance.context import Governance
-from governance.reports import status_document
+from governance.services.reports import status_document
 from tests.factories import insert_rows
 from tests.integration.alerting import (
     SMALL,

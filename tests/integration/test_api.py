@@ -17,10 +17,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from governance.api import Server, make_wsgi_app
 from governance.context import Governance
-from governance.evaluate import publish, run_evaluation
 from governance.ledger import evaluations as store
 from governance.ledger.tables import ingest_runs, quarantine
-from governance.reports import status_document
+from governance.services.evaluate import publish, run_evaluation
+from governance.services.reports import status_document
 from tests.factories import insert_rows, ledger_row
 from tests.integration.conftest import NOW, AppFactory
 

@@ -18,7 +18,7 @@ from governance.api import Server, make_wsgi_app
 from governance.client import DirectivesClient
 from governance.config import parse_config, starter_config_text
 from governance.context import Governance
-from governance.evaluate import run_evaluation
+from governance.services.evaluate import run_evaluation
 from tests.integration.conftest import NOW
 from tests.integration.test_api import SMALL, nov, overspend_batch
 

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Engine
 from governance.api import Server, make_wsgi_app
 from governance.config import parse_config, starter_config_text
 from governance.context import Governance
-from governance.evaluate import run_evaluation
 from governance.ledger.engine import make_engine
+from governance.services.evaluate import run_evaluation
 from tests.integration.conftest import NOW, AppFactory
 from tests.integration.test_api import SMALL, nov, overspend_batch
 

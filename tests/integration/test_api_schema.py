@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from governance.api import Server, make_wsgi_app
-from governance.evaluate import run_evaluation
+from governance.services.evaluate import run_evaluation
 from tests.integration.conftest import AppFactory
 from tests.integration.test_api import SMALL, nov, overspend_batch
 

@@ -18,7 +18,6 @@ from typing import Any
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from governance import reports
 from governance.cli import main
 from governance.config import parse_config, starter_config_text
 from governance.context import Governance
@@ -30,7 +29,8 @@ from governance.domain.usage import Tokens
 from governance.ingest.service import report_document
 from governance.jsonout import rfc3339
 from governance.ledger.tables import ledger, quarantine
-from governance.pricing import Pricer
+from governance.services import reports
+from governance.services.pricing import Pricer
 from tests.integration.conftest import NOW, AppFactory
 
 SMALL = ('amount = "50000.00"', 'amount = "5000.00"')

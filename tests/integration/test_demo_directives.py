@@ -10,7 +10,7 @@ from pathlib import Path
 from governance.api import Server, make_wsgi_app
 from governance.client import DirectivesClient
 from governance.demo import run_demo
-from governance.evaluate import run_evaluation
+from governance.services.evaluate import run_evaluation
 from tests.integration.conftest import AppFactory
 
 SMALL = ('amount = "50000.00"', 'amount = "5000.00"')  # the demo scales to the allocations

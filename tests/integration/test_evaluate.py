@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from governance.evaluate import run_evaluation
 from governance.ledger import evaluations as store
 from governance.ledger.tables import directive_versions, evaluations
-from governance.reports import status_document
+from governance.services.evaluate import run_evaluation
+from governance.services.reports import status_document
 from tests.factories import insert_rows, ledger_row
 from tests.integration.conftest import AppFactory
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from governance.context import Governance
-from governance.evaluate import run_evaluation
 from governance.ledger.tables import evaluations
+from governance.services.evaluate import run_evaluation
 from tests.factories import insert_rows, ledger_row
 from tests.integration.conftest import AppFactory
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from governance.evaluate import run_evaluation
-from governance.ledger.read_models.overview import read_overview
-from governance.reports import status_document
+from governance.services.evaluate import run_evaluation
+from governance.services.overview import read_overview
+from governance.services.reports import status_document
 from tests.factories import insert_rows, ledger_row
 from tests.integration.conftest import NOW, AppFactory
 

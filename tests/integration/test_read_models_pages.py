@@ -14,13 +14,13 @@ from sqlalchemy import insert
 from dashboard import theme
 from dashboard.context import PageContext
 from dashboard.pages import directives as directives_page
-from governance.evaluate import run_evaluation
 from governance.ledger import evaluations as store
-from governance.ledger.read_models.activity import read_activity
 from governance.ledger.read_models.bill import read_bill
 from governance.ledger.read_models.economics import read_economics
 from governance.ledger.read_models.sources import read_quarantine, read_sources, read_unpriced
 from governance.ledger.tables import alert_channel_state, directives, ingest_runs, quarantine
+from governance.services.activity import read_activity
+from governance.services.evaluate import run_evaluation
 from tests.factories import insert_rows, ledger_row
 from tests.integration.conftest import NOW, AppFactory
 

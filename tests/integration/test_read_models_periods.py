@@ -13,9 +13,9 @@ from sqlalchemy import event
 from governance.context import Governance
 from governance.domain.periods import BEGUN_DAYS, period_for_label
 from governance.domain.thresholds import FORECAST_MIN_DAYS
-from governance.evaluate import run_evaluation
-from governance.ledger.read_models.overview import read_overview
 from governance.ledger.read_models.periods import read_period_choice
+from governance.services.evaluate import run_evaluation
+from governance.services.overview import read_overview
 from tests.factories import insert_rows, ledger_row
 from tests.integration.conftest import AppFactory
 

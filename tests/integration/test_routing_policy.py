@@ -17,9 +17,9 @@ from governance.config import parse_config, starter_config_text
 from governance.context import Governance
 from governance.demo import run_demo
 from governance.domain.routing import key_hash
-from governance.evaluate import run_evaluation
 from governance.ledger.evaluations import latest_version
 from governance.ledger.tables import directives, ledger
+from governance.services.evaluate import run_evaluation
 from governance.sources.base import Parsed
 from governance.sources.formats import read_file
 from tests.integration.conftest import AppFactory

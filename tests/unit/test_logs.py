@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from governance.config import parse_config, starter_config_text
+from governance.config.secrets import named_secrets
 from governance.daemon import logs
-from governance.secrets import named_secrets
 
 SECRETS_TOML = """
 [[sources]]

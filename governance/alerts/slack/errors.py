@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from governance.alerts.base import DeliveryError
-from governance.secrets import redact
+from governance.config.secrets import redact
 
 _CODE: Final = re.compile(r"[a-z0-9_]{1,100}", re.ASCII)
 # The token or webhook itself is refused: nothing can be sent until the config changes.

@@ -23,7 +23,7 @@ from governance.alerts.messages import Message
 from governance.alerts.slack.blocks import fallback_text, to_blocks
 from governance.alerts.slack.errors import classify, unreachable
 from governance.config import SlackConfig
-from governance.secrets import read_secret
+from governance.config.secrets import read_secret
 
 TIMEOUT_SECONDS = 10  # the outbox's claim lease must outlast one call
 

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
-from governance.api.health import stale_sources
-from governance.api.readings import source_activity
 from governance.config import Config
+from governance.domain.staleness import SourceActivity, stale_sources
 from governance.ledger.tables import ingest_runs, quarantine, rollup_daily
 
 QUARANTINE_PAGE: Final = 50
@@ -36,10 +35,26 @@ class SourceRow:
     quarantined: int
 
 
+def source_activity(conn: Connection) -> dict[str, SourceActivity]:
+    """Per source name that has ever run, its ``SourceActivity``: one grouped query."""
+    runs = ingest_runs.c
+    ok = and_(runs.status == "ok", runs.finished_at.is_not(None))
+    query = select(
+        runs.source,
+        func.min(runs.started_at),
+        func.max(case((ok, runs.finished_at))),
+        func.max(case((and_(ok, runs.read > 0), runs.finished_at))),
+    ).group_by(runs.source)
+    return {
+        source: SourceActivity(first, success, data)
+        for source, first, success, data in conn.execute(query)
+    }
+
+
 def read_sources(conn: Connection, config: Config, now: datetime) -> list[SourceRow]:
     """Every source that has run or is configured, configured ones first in config order."""
     activity = source_activity(conn)
-    stale = set(stale_sources(config, activity, now))
+    stale = set(stale_sources(config.source_intervals(), activity, now))
     r = ingest_runs.c
     totals = {
         row.source: row

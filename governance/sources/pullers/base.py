@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from governance.config import SourceConfig
+from governance.config.secrets import read_secret
 from governance.exceptions import UsageError
-from governance.secrets import read_secret
 from governance.sources.containers import Decoded, Item
 
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
+from governance.config.secrets import redact
 from governance.exceptions import SourceUnavailable, UsageError
-from governance.secrets import redact
 from governance.sources.containers import decode_json
 
 log = logging.getLogger(__name__)

@@ -10,11 +10,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from governance.domain.formats import FORMAT_NAMES
 from governance.domain.tiers import TierMap
 from governance.domain.usage import BadRecord, LedgerRules, to_ledger_row
 from governance.sources.base import Parsed, ReadContext, Rejected, parse_safely
 from governance.sources.formats import get_format
-from governance.sources.registry import FORMAT_NAMES
 
 RULES = LedgerRules(
     tiers=TierMap.from_mapping({"premium": ["gpt-4o"]}),

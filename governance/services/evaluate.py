@@ -5,7 +5,7 @@ in one transaction, so any alert or directive can be explained afterwards."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -16,10 +16,11 @@ from governance.alerts.enqueue import enqueue_alerts
 from governance.config import Config
 from governance.domain import directives as rules
 from governance.domain.budget import allocation
+from governance.domain.evaluation import Evaluation
 from governance.domain.forecast import HISTORY_DAYS, forecast_period_end
 from governance.domain.money import money_str
 from governance.domain.periods import Period, local_day, period_containing
-from governance.domain.thresholds import CategoryState, Crossing, new_crossings
+from governance.domain.thresholds import CategoryState, new_crossings
 from governance.jsonout import JSON, rfc3339
 from governance.ledger import evaluations as store
 from governance.ledger import spend_view
@@ -64,17 +65,6 @@ def category_states(
             projected.history_weight,
         )
     return states
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    id: int
-    period: Period
-    as_of: datetime
-    states: dict[str, CategoryState]
-    crossed: list[Crossing]  # the crossings this evaluation found
-    directives: list[rules.Directive]
-    version: str
 
 
 def evaluate(config: Config, conn: Connection, as_of: datetime, now: datetime) -> Evaluation:

@@ -28,10 +28,10 @@ from pydantic import (
     model_validator,
 )
 
-from governance.config_checks import cross_section_problems
-from governance.config_errors import ConfigConflicts, problems_from
-from governance.config_routing import RoutingConfig
-from governance.config_values import (
+from governance.config.checks import cross_section_problems
+from governance.config.errors import ConfigConflicts, problems_from
+from governance.config.routing import RoutingConfig
+from governance.config.values import (
     DEFAULT_THRESHOLDS,
     DEFAULT_TIERS,
     Currency,
@@ -49,9 +49,9 @@ from governance.config_values import (
 from governance.domain import routing as routing_policy
 from governance.domain.budget import allocation
 from governance.domain.categorise import Match, Rule
+from governance.domain.formats import FORMAT_NAMES
 from governance.domain.tiers import TierMap
 from governance.exceptions import ConfigError, Problem
-from governance.sources.registry import FORMAT_NAMES
 
 DATABASE_URL_VARIABLE = "GOVERNANCE_DATABASE_URL"
 CONFIG_PATH_VARIABLE = "GOVERNANCE_CONFIG"
@@ -243,6 +243,10 @@ class Config(_Section):
             raise ConfigConflicts(problems)
         return self
 
+    def source_intervals(self) -> dict[str, timedelta]:
+        """How often each configured source is read, by name (for the staleness rule)."""
+        return {source.name: source.every for source in self.sources}
+
     def tier_map(self) -> TierMap:
         """The model-to-tier classifier of ``[tiers]``."""
         return TierMap.from_mapping(self.tiers)
@@ -359,4 +363,4 @@ def _has_conflicts(error: ValidationError) -> bool:
 
 def starter_config_text() -> str:
     """The commented starter ``governance.toml`` that ``governance init`` writes."""
-    return resources.files("governance").joinpath("starter.toml").read_text(encoding="utf-8")
+    return resources.files("governance.config").joinpath("starter.toml").read_text(encoding="utf-8")

@@ -22,7 +22,7 @@ from governance.ledger import evaluations, spend_view
 from governance.ledger.drivers import Ranked, top_spenders
 from governance.ledger.errors import translate_db_errors
 from governance.ledger.read_models.freshness import Freshness, read_freshness
-from governance.reports import status_document
+from governance.services.reports import status_document
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from governance.config_errors import format_path
-from governance.config_values import DEFAULT_TIERS
+from governance.config.errors import format_path
+from governance.config.values import DEFAULT_TIERS
 from governance.domain.credentials import looks_like_credential
 from governance.domain.directives import route_model
 from governance.domain.routing import (

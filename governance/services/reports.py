@@ -12,11 +12,11 @@ from governance.config import Config
 from governance.domain.budget import percent_used
 from governance.domain.money import money_str
 from governance.domain.periods import Period
-from governance.evaluate import category_states
 from governance.jsonout import JSON, number, period_json, rfc3339
 from governance.ledger import evaluations as store
 from governance.ledger import spend_view
 from governance.ledger.errors import translate_db_errors
+from governance.services.evaluate import category_states
 
 
 def status_document(config: Config, engine: Engine, period: Period, now: datetime) -> JSON:

@@ -1,6 +1,7 @@
 """The format names of DESIGN section 4, with their ledger layer.
 
-The config validates ``[[sources]] format`` against these names; readers register here.
+The config validates ``[[sources]] format`` against these names; each reader module in
+governance/sources/ declares its own, and governance/sources/formats.py maps names to readers.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from governance.config_errors import format_path
-from governance.config_routing import routing_problems
-from governance.config_values import DEFAULT_THRESHOLDS, DEFAULT_TIERS, to_share
+from governance.config.errors import format_path
+from governance.config.routing import routing_problems
+from governance.config.values import DEFAULT_THRESHOLDS, DEFAULT_TIERS, to_share
 from governance.exceptions import Problem
 
 TIER_ORDER = ("economy", "standard", "premium")  # cheapest first
