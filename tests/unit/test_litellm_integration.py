@@ -6,15 +6,26 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 from governance.config import parse_config, starter_config_text
 from governance.domain.usage import LedgerRules, to_ledger_row
 from governance.integrations import litellm as integration
 from governance.sources import litellm as reader
 from tests.unit.test_routing import client_with
+
+T = TypeVar("T")
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the hook on a loop of its own thread: a session's browser may hold this thread's."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 BATCH_DOWN = {"batch": {"premium": "standard", "standard": "economy"}}
 NO_KEY = SimpleNamespace(team_alias=None, team_id=None, key_alias=None, api_key=None)
@@ -27,7 +38,7 @@ def hook() -> integration.GovernanceRouting:
 
 
 def decided(key: Any, body: dict[str, Any]) -> dict[str, Any]:
-    out = asyncio.run(hook().async_pre_call_hook(key, None, body, "acompletion"))
+    out = _run(hook().async_pre_call_hook(key, None, body, "acompletion"))
     assert out is body
     return body
 
@@ -75,7 +86,7 @@ def test_a_failure_lets_the_request_go_as_asked() -> None:
     broken = hook()
     broken.client = None  # type: ignore[assignment]
     body = {"model": "gpt-4o", "metadata": {"team": "data-eng"}}
-    asyncio.run(broken.async_pre_call_hook(NO_KEY, None, body, "acompletion"))
+    _run(broken.async_pre_call_hook(NO_KEY, None, body, "acompletion"))
     assert body["model"] == "gpt-4o"
 
 
