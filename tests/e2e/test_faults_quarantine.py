@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -37,28 +38,40 @@ BINARY = b"\x1f\x8b\x08\r\x00\xffgarbage\n\x03\x00more\n"
 HELD = len(BAD_LINES) + 2 + 2
 
 
-def test_malformed_files_are_quarantined_and_the_daemon_goes_on(
-    ledger_engine: Engine, tmp_path: Path
-) -> None:
+def _good_bad_good(
+    ledger_engine: Engine, tmp_path: Path, first: int, bad: dict[str, bytes], held: int, last: int
+) -> tuple[str, list[dict[str, Any]]]:
+    """``governance run`` watching a folder: ``first`` good rows, then the ``bad`` files, then
+    ``last`` good rows once ``held`` records are quarantined; the job must stay ok. The
+    daemon's log and the quarantine list."""
     watch = tmp_path / "logs"
     watch.mkdir()
-    (watch / "a.jsonl").write_text(gateway_lines("a", 5, team="search"))
+    (watch / "a.jsonl").write_text(gateway_lines("a", first, team="search"))
     config = tmp_path / "governance.toml"
     with SlackApi().running() as slack:
         config.write_text(daemon_config(slack, watch))
         env = environ(config, url_of(ledger_engine), slack)
         with RunProcess(tmp_path / "run.log", env) as run:
-            run.wait_for(r'event="ingested gw: 5 read, 5 added"')
-            (watch / "b-bad.jsonl").write_bytes(b"\n".join(BAD_LINES) + b"\n")
-            (watch / "b-binary.jsonl").write_bytes(BINARY)
-            run.until(lambda: count(ledger_engine, quarantine) == HELD)
-            (watch / "c.jsonl").write_text(gateway_lines("c", 7, team="search"))
-            run.wait_for(r'event="ingested gw: 7 read, 7 added"')
+            run.wait_for(rf'event="ingested gw: {first} read, {first} added"')
+            for name, data in bad.items():
+                (watch / name).write_bytes(data)
+            run.until(lambda: count(ledger_engine, quarantine) == held)
+            (watch / "c.jsonl").write_text(gateway_lines("c", last, team="search"))
+            run.wait_for(rf'event="ingested gw: {last} read, {last} added"')
             job = run.health()["jobs"]["ingest:gw"]
             assert (job["failures"], job["last_outcome"]) == (0, "ok")
-            held = json.loads(governance(env, "quarantine", "list", "--json"))["items"]
+            items = json.loads(governance(env, "quarantine", "list", "--json"))["items"]
             stop(run)
-    assert "Traceback" not in run.output() and "crashed" not in run.output()
+    return run.output(), items
+
+
+def test_malformed_files_are_quarantined_and_the_daemon_goes_on(
+    ledger_engine: Engine, tmp_path: Path
+) -> None:
+    watch = tmp_path / "logs"
+    bad = {"b-bad.jsonl": b"\n".join(BAD_LINES) + b"\n", "b-binary.jsonl": BINARY}
+    output, held = _good_bad_good(ledger_engine, tmp_path, 5, bad, HELD, 7)
+    assert "Traceback" not in output and "crashed" not in output
     assert ledger_keys(ledger_engine) == sorted(
         [f"a-{i}" for i in range(5)] + [f"c-{i}" for i in range(7)]
     )
@@ -104,23 +117,9 @@ def test_a_poisoned_file_between_good_ones_never_stops_the_source(
     ledger_engine: Engine, tmp_path: Path
 ) -> None:
     watch = tmp_path / "logs"
-    watch.mkdir()
-    (watch / "a.jsonl").write_text(gateway_lines("a", 3, team="search"))
-    config = tmp_path / "governance.toml"
-    with SlackApi().running() as slack:
-        config.write_text(daemon_config(slack, watch))
-        env = environ(config, url_of(ledger_engine), slack)
-        with RunProcess(tmp_path / "run.log", env) as run:
-            run.wait_for(r'event="ingested gw: 3 read, 3 added"')
-            (watch / "b-poisoned.jsonl").write_bytes(_poisoned("b"))
-            run.until(lambda: count(ledger_engine, quarantine) == 5)
-            (watch / "c.jsonl").write_text(gateway_lines("c", 2, team="search"))
-            run.wait_for(r'event="ingested gw: 2 read, 2 added"')
-            job = run.health()["jobs"]["ingest:gw"]
-            assert (job["failures"], job["last_outcome"]) == (0, "ok")
-            held = json.loads(governance(env, "quarantine", "list", "--json"))["items"]
-            stop(run)
-    assert "Traceback" not in run.output()
+    bad = {"b-poisoned.jsonl": _poisoned("b")}
+    output, held = _good_bad_good(ledger_engine, tmp_path, 3, bad, 5, 2)
+    assert "Traceback" not in output
     good = ["a-0", "a-1", "a-2", "b-0", "b-1", "b-2", "b-3", "b-long", "c-0", "c-1"]
     assert ledger_keys(ledger_engine) == sorted(good)
     assert sorted(item["location"].removeprefix(f"{watch}/") for item in held) == [
